@@ -1,0 +1,1 @@
+"""Composed circuits built from the component library (weight banks, meshes, chips)."""

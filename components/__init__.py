@@ -1,0 +1,22 @@
+"""Parametric cells of the opticloud library, one module per device family.
+
+Importing ``components`` registers every cell in :data:`components.registry.CELLS`
+and in the active gdsfactory PDK, so ``gf.get_component("ring_add_drop")`` works.
+Our names never shadow gdsfactory's: its routers and composite cells call
+``straight``, ``bend_euler``, ``pad``... by name with their own signatures.
+"""
+
+from __future__ import annotations
+
+import gdsfactory as gf
+
+import pdk  # noqa: F401  (activates the PDK)
+from components import pads
+from components.registry import CELLS, Range, build, cell_parameters, get_cell, register
+
+_clash = sorted(set(CELLS) & set(gf.get_active_pdk().cells))
+if _clash:
+    raise RuntimeError(f"cell names shadow gdsfactory cells: {_clash}")
+gf.get_active_pdk().register_cells(**CELLS)
+
+__all__ = ["CELLS", "Range", "build", "cell_parameters", "get_cell", "pads", "register"]

@@ -1,0 +1,1 @@
+"""Co-simulation layer: link, network, control, workloads, metrics, power, reports, CLI."""
