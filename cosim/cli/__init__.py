@@ -3,7 +3,11 @@ itself on :data:`cosim.cli.app.app` when imported here."""
 
 from __future__ import annotations
 
-from cosim.cli import library  # noqa: F401  (cells, gds, verify, demo)
+from cosim.cli import (  # noqa: F401  (each module registers its commands)
+    demo,
+    drc,
+    library,
+)
 from cosim.cli.app import app
 
 

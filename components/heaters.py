@@ -1,0 +1,194 @@
+"""Thermo-optic phase shifter: strip waveguide under a TiN heater, contacted to M2.
+
+The process has two metals. The heater film (HEATER) is contacted by VIAC to M1,
+and M1 by VIA1 to M2, the top metal that carries the pad-ready ports. gdsfactory's
+default heater via stacks end on VIA2/M3, which this process does not have, so
+the stack here is gdsfactory's ``via_stack`` configured with our layers and vias
+sized from the rule deck (minimum width, densest legal pitch, enclosure rules).
+
+Electrical model: the heater film is a sheet of ``heater.sheet_resistance``
+ohm/sq. Its resistance is counted in squares from the *drawn* HEATER polygon,
+R = R_s * integral dx / w(x) between the innermost contacts (quasi-1D current,
+valid where the width varies slowly: line and tapers; the wide contact pads add
+a few hundredths of a square). A pi shift takes ``heater.p_pi`` (mW), nearly
+independent of length because the core temperature rise needed,
+dT_pi = lambda / (2 L dn_eff/dT), falls as 1/L while the heat flow per length
+rises as dT; hence V_pi = sqrt(P_pi R).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Annotated
+
+import gdsfactory as gf
+
+from components.registry import Range, register
+from components.waveguides import layer_region, port_pitch_um
+from pdk.cross_sections import heater_metal, strip_heater_metal
+from pdk.params import value
+from pdk.rules import design_rules
+
+_RULES = design_rules()
+WAVELENGTH = value("constants.wavelength")
+SHEET_RESISTANCE = value("heater.sheet_resistance")  # ohm/sq
+P_PI = value("heater.p_pi")  # mW
+DN_DT = value("strip.dn_eff_dT")  # 1/K
+CONTACT_SIZE = value("heater.contact_size")
+TAPER_LENGTH = value("heater.taper_length")
+# waveguide runs past the contact by half the largest metal space, so two phase
+# shifters abutted port to port keep their contacts legally apart
+CONTACT_CLEARANCE = max(_RULES.min_space(m) for m in ("HEATER", "M1", "M2")) / 2
+
+
+def _enclosure(inner: str) -> float:
+    return max(e.min for e in _RULES.enclosures if e.inner == inner)
+
+
+def _via(layer: str) -> gf.Component:
+    """A single via of the rule deck's minimum size, at the densest legal pitch."""
+    rule = _RULES.layers[layer]
+    return gf.components.via(
+        size=(rule.min_width, rule.min_width),
+        enclosure=_enclosure(layer),
+        layer=layer,
+        pitch=rule.min_width + rule.min_space,
+    )
+
+
+def heater_via_stack(size: float = CONTACT_SIZE) -> gf.Component:
+    """Square HEATER -> VIAC -> M1 -> VIA1 -> M2 contact, ``size`` um, ports on M2."""
+    return gf.components.via_stack(
+        size=(size, size),
+        layers=("HEATER", "M1", "M2"),
+        vias=(_via("VIAC"), _via("VIA1"), None),
+    )
+
+
+def heater_squares(c: gf.Component) -> float:
+    """Number of squares of the drawn heater between its innermost contacts.
+
+    Integrates dx / w(x) along x over the merged HEATER region, from the east edge
+    of the west VIAC array to the west edge of the east one. The region's height
+    w(x) is linear between polygon vertices, so each interval is integrated exactly.
+    """
+    heater = layer_region(c, "HEATER")
+    viac = layer_region(c, "VIAC")
+    if heater.is_empty() or viac.is_empty():
+        raise ValueError(f"{c.name}: no HEATER or VIAC shapes to measure")
+    xc = heater.bbox().center().x
+    west = [p.bbox().right for p in viac.each() if p.bbox().center().x < xc]
+    east = [p.bbox().left for p in viac.each() if p.bbox().center().x > xc]
+    if not west or not east:
+        raise ValueError(f"{c.name}: heater needs contacts on both ends")
+    x0, x1 = max(west), min(east)
+    box = heater.bbox()
+
+    def height(x: int, side: int) -> float:
+        """Height of the region in the 1-dbu column just right (+1) or left (-1) of x."""
+        col = gf.kdb.Box(x, box.bottom, x + side, box.top)
+        return float((heater & gf.kdb.Region(col)).area())
+
+    xs = sorted({x0, x1, *(pt.x for p in heater.each() for pt in p.each_point_hull())})
+    xs = [x for x in xs if x0 <= x <= x1]
+    squares = 0.0
+    for a, b in itertools.pairwise(xs):
+        wa, wb = height(a, +1), height(b, -1)
+        if wa <= 0 or wb <= 0:
+            raise ValueError(f"{c.name}: heater is interrupted between x={a} and {b} dbu")
+        squares += (b - a) / wa if math.isclose(wa, wb) else (b - a) * math.log(wb / wa) / (wb - wa)
+    return squares
+
+
+def pi_shift(resistance_ohm: float, heater_length_um: float) -> dict[str, float]:
+    """Drive for a pi phase shift: power (mW), voltage (V), current (mA), core dT (K)."""
+    return {
+        "p_pi_mw": P_PI,
+        "v_pi_v": math.sqrt(P_PI * 1e-3 * resistance_ohm),
+        "i_pi_ma": 1e3 * math.sqrt(P_PI * 1e-3 / resistance_ohm),
+        "delta_t_pi_k": WAVELENGTH / (2.0 * heater_length_um * DN_DT),
+    }
+
+
+def _measure_heater(c: gf.Component) -> dict[str, float]:
+    squares = heater_squares(c)
+    r = squares * SHEET_RESISTANCE
+    return {
+        "heater_squares": squares,
+        "heater_resistance_ohm": r,
+        "heater_length_um": float(c.info["heater_length"]),
+        "optical_length_um": port_pitch_um(c, ("o1", "o2")),
+        "contact_pitch_um": port_pitch_um(c, ("e1", "e2")),
+        **pi_shift(r, c.info["heater_length"]),
+    }
+
+
+HeaterLength = Annotated[
+    float,
+    Range(50.0, 1000.0, "um", "dT_pi < 85 K at 50 um; V_pi < 10 V up to 1 mm"),
+]
+
+
+@register(measure=_measure_heater)
+@gf.cell
+def thermo_optic_phase_shifter(
+    length: HeaterLength = value("heater.length"),
+    heater_width: Annotated[
+        float,
+        Range(_RULES.min_width("HEATER"), 6.0, "um", "HEATER min width to 6 um (< contact)"),
+    ] = value("heater.width"),
+) -> gf.Component:
+    """Strip waveguide under a TiN heater ``length`` x ``heater_width`` (um).
+
+    The heater widens over ``heater.taper_length`` into a HEATER/M1/M2 contact
+    stack at each end; the waveguide runs on under the contacts so the optical
+    ports sit at the cell edge. Electrical ports are the M2 contact tops, facing
+    north, ready for a pad or an M2 route.
+
+    ::
+
+                 e1                                   e2
+              ._____.                              ._____.
+              | M2  |______________________________| M2  |
+        o1 ===|=====|=========== WG ===============|=====|=== o2
+              |_____|   <------- length ------->   |_____|
+
+    ``info``: ``length`` optical port-to-port length (um), ``heater_length`` (um),
+    ``resistance`` from the drawn HEATER polygon (ohm), ``p_pi`` (mW), ``v_pi`` (V).
+    """
+    ps = gf.components.straight_heater_metal_simple(
+        length=length,
+        cross_section_heater=heater_metal(width=heater_width),
+        cross_section_waveguide_heater=strip_heater_metal(heater_width=heater_width),
+        via_stack=heater_via_stack(),
+        port_orientation1=90,
+        port_orientation2=90,
+        heater_taper_length=TAPER_LENGTH,
+    )
+    c = gf.Component()
+    ref = c << ps
+    run_on = gf.components.straight(
+        length=TAPER_LENGTH + CONTACT_SIZE + CONTACT_CLEARANCE, cross_section="strip"
+    )
+    west = c << run_on
+    east = c << run_on
+    west.connect("o2", ref.ports["o1"])
+    east.connect("o1", ref.ports["o2"])
+    c.add_port("o1", port=west.ports["o1"])
+    c.add_port("o2", port=east.ports["o2"])
+    c.add_port("e1", port=ref.ports["l_e2"])
+    c.add_port("e2", port=ref.ports["r_e2"])
+    c.flatten()
+    resistance = heater_squares(c) * SHEET_RESISTANCE
+    c.info.update(
+        {
+            "length": port_pitch_um(c, ("o1", "o2")),
+            "heater_length": float(length),
+            "heater_width": float(heater_width),
+            "resistance": resistance,
+            "p_pi": P_PI,
+            "v_pi": pi_shift(resistance, length)["v_pi_v"],
+        }
+    )
+    return c

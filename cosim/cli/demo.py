@@ -1,0 +1,102 @@
+"""``opticloud demo``: the main job on the built-in default scenario.
+
+Until the co-simulation lands this is the design-kit job: the library sheet GDS
+(every cell on one die), its PNG preview, the DRC report and the spec report.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cosim.cli.app import EXIT_FAIL, app, console, fail_usage
+
+
+def default_out_dir(kind: str) -> Path:
+    """A new timestamped folder under ``out/``."""
+    return Path("out") / f"{kind}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def build_library_outputs(folder: Path) -> dict:
+    """Write sheet GDS, PNG, .lyp, DRC (.lyrdb/.json) and spec JSON into ``folder``."""
+    from pdk.drc import run_drc
+
+    import components
+    from circuits.library_sheet import library_sheet
+    from components.specs import verify_cell
+    from cosim.cli.app import write_json
+    from cosim.reports.render import render_png
+    from pdk.layers import write_lyp
+
+    with console.status("building the library sheet ..."):
+        sheet = library_sheet()
+        gds = folder / "library_sheet.gds"
+        sheet.write_gds(gds)
+        write_lyp(folder / "opticloud.lyp")
+    console.print(f"[green]✓[/] library sheet: {sheet.info['cells']} cells")
+    with console.status("rendering PNG ..."):
+        png = render_png(gds, folder / "library_sheet.png")
+    console.print("[green]✓[/] PNG preview")
+    with console.status("running DRC ..."):
+        drc = run_drc(gds)
+        drc.write_lyrdb(folder / "library_sheet.lyrdb")
+        drc.write_json(folder / "drc.json")
+    console.print(
+        f"[{'green' if drc.violations == 0 else 'red'}]✓[/] DRC: {drc.violations} violations"
+    )
+    results = []
+    with console.status("checking spec sheets ..."):
+        for name in sorted(components.CELLS):
+            results.append(verify_cell(name))
+    specs = {"passed": all(r.passed for r in results), "cells": [r.to_dict() for r in results]}
+    write_json(folder / "specs.json", specs)
+    failed = [r.cell for r in results if not r.passed]
+    ok = len(results) - len(failed)
+    colour = "green" if not failed else "red"
+    console.print(f"[{colour}]✓[/] specs: {ok}/{len(results)} cells pass")
+    return {
+        "gds": gds,
+        "png": png,
+        "lyp": folder / "opticloud.lyp",
+        "drc": folder / "library_sheet.lyrdb",
+        "drc_json": folder / "drc.json",
+        "specs_json": folder / "specs.json",
+        "drc_violations": drc.violations,
+        "spec_failures": failed,
+    }
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="output folder (default: out/demo-<time>)")
+    ] = None,
+) -> None:
+    """Run the main job on the default scenario and print where the results are."""
+    target = out or default_out_dir("demo")
+    if target.exists() and any(target.iterdir()):
+        fail_usage(f"--out {target} exists and is not empty")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        result = build_library_outputs(staging)
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    table = Table(title=f"results in {target}")
+    table.add_column("what")
+    table.add_column("file")
+    for key in ("gds", "png", "lyp", "drc", "drc_json", "specs_json"):
+        table.add_row(key, str(target / Path(result[key]).name))
+    console.print(table)
+    if result["drc_violations"] or result["spec_failures"]:
+        raise typer.Exit(EXIT_FAIL)

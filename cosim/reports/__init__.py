@@ -1,0 +1,1 @@
+"""Reports: rendered layouts, plots and result pages."""
