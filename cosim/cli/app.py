@@ -45,12 +45,24 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
     os.close(fd)
     tmp_path = Path(tmp)
+    tmp_path.chmod(0o666 & ~_umask())  # mkstemp makes 0600; results are for sharing
     try:
         yield tmp_path
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def private_dir_permissions(path: Path) -> None:
+    """Give a ``mkdtemp`` folder (0700) the permissions a normal folder would have."""
+    path.chmod(0o777 & ~_umask())
 
 
 def write_json(path: str | Path, data: Any) -> Path:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cosim.cli.app import EXIT_FAIL, app, console, fail_usage
+from cosim.cli.app import EXIT_FAIL, app, console, fail_usage, private_dir_permissions
 
 
 def default_out_dir(kind: str) -> Path:
@@ -25,13 +25,12 @@ def default_out_dir(kind: str) -> Path:
 
 def build_library_outputs(folder: Path) -> dict:
     """Write sheet GDS, PNG, .lyp, DRC (.lyrdb/.json) and spec JSON into ``folder``."""
-    from pdk.drc import run_drc
-
     import components
     from circuits.library_sheet import library_sheet
     from components.specs import verify_cell
     from cosim.cli.app import write_json
     from cosim.reports.render import render_png
+    from pdk.drc import run_drc
     from pdk.layers import write_lyp
 
     with console.status("building the library sheet ..."):
@@ -84,6 +83,7 @@ def demo(
         fail_usage(f"--out {target} exists and is not empty")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    private_dir_permissions(staging)
     try:
         result = build_library_outputs(staging)
         if target.exists():
