@@ -12,6 +12,7 @@ import gdsfactory as gf
 
 import pdk  # noqa: F401  (activates the PDK)
 from components import couplers, heaters, mzi, pads, waveguides
+from components import modulators, photodetectors, rings  # noqa: F401  (registers their cells)
 from components.registry import (
     CELLS,
     MODELS,

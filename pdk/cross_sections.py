@@ -18,6 +18,7 @@ ROUTING_RADIUS = 10.0  # um, routing bends; >= strip.min_bend_radius
 @xsection
 def strip(
     width: float = value("strip.width"),
+    layer: str = "WG",
     radius: float = ROUTING_RADIUS,
     radius_min: float = value("strip.min_bend_radius"),
     **kwargs,
@@ -26,10 +27,11 @@ def strip(
 
     Args:
         width: core width (um).
+        layer: core layer (gdsfactory cells pass it through).
         radius: default bend radius for routing (um).
         radius_min: smallest bend radius the PDK accepts (um).
     """
-    return cross_section(width=width, layer="WG", radius=radius, radius_min=radius_min, **kwargs)
+    return cross_section(width=width, layer=layer, radius=radius, radius_min=radius_min, **kwargs)
 
 
 @xsection
@@ -81,7 +83,15 @@ def strip_heater_metal(
         layer="WG",
         radius=radius,
         radius_min=value("strip.min_bend_radius"),
-        sections=(Section(width=heater_width, layer="HEATER", name="heater"),),
+        sections=(
+            Section(
+                width=heater_width,
+                layer="HEATER",
+                name="heater",
+                port_names=("e1", "e2"),
+                port_types=("electrical", "electrical"),
+            ),
+        ),
         **kwargs,
     )
 

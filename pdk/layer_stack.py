@@ -45,7 +45,8 @@ def get_layer_stack() -> LayerStack:
             slab90=level(LAYER.SLAB90, THICKNESS["slab"], 0.0, "si", {"mesh_order": 3}),
             ge=level(LAYER.GE, THICKNESS["ge"], THICKNESS["core"], "ge", {"mesh_order": 1}),
             heater=level(LAYER.HEATER, THICKNESS["heater"], Z_HEATER, "TiN"),
-            via_contact=level(LAYER.VIAC, Z_M1 - Z_HEATER, Z_HEATER, "Aluminum"),
+            # contacts land on doped Si (core top) or on the heater: drawn from the core up
+            via_contact=level(LAYER.VIAC, Z_M1 - THICKNESS["core"], THICKNESS["core"], "Aluminum"),
             metal1=level(LAYER.M1, THICKNESS["m1"], Z_M1, "Aluminum"),
             via1=level(
                 LAYER.VIA1, Z_M2 - Z_M1 - THICKNESS["m1"], Z_M1 + THICKNESS["m1"], "Aluminum"
