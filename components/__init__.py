@@ -11,8 +11,18 @@ from __future__ import annotations
 import gdsfactory as gf
 
 import pdk  # noqa: F401  (activates the PDK)
-from components import couplers, heaters, mzi, pads, waveguides
-from components import modulators, photodetectors, rings  # noqa: F401  (registers their cells)
+from components import (  # noqa: F401  (registers their cells)  # noqa: F401  (registers their cells)
+    awg,
+    couplers,
+    grating_couplers,
+    heaters,
+    modulators,
+    mzi,
+    pads,
+    photodetectors,
+    rings,
+    waveguides,
+)
 from components.registry import (
     CELLS,
     MODELS,
