@@ -11,7 +11,7 @@ from __future__ import annotations
 import gdsfactory as gf
 
 import pdk  # noqa: F401  (activates the PDK)
-from components import (  # noqa: F401  (registers their cells)  # noqa: F401  (registers their cells)
+from components import (  # noqa: F401  (each module registers its cells)
     awg,
     couplers,
     grating_couplers,
