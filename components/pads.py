@@ -64,8 +64,12 @@ def _measure_pad_array(c: gf.Component) -> dict[str, float]:
 def bond_pad_array(
     columns: Annotated[int, Range(1, 64, "1", corners=(1, 16))] = 8,
     rows: Annotated[int, Range(1, 8, "1", corners=(1, 2))] = 1,
-    pitch: Annotated[float, Range(60.0, 500.0, "um", "pad size + 20 um gap minimum")] = PAD_PITCH,
-    size: SizeUm = PAD_SIZE,
+    pitch: Annotated[
+        float, Range(60.0, 500.0, "um", "at least pad size + M2 spacing", corners=(90.0, 300.0))
+    ] = PAD_PITCH,
+    size: Annotated[
+        float, Range(40.0, 200.0, "um", "at most pitch - M2 spacing", corners=(40.0, 90.0))
+    ] = PAD_SIZE,
 ) -> gf.Component:
     """``rows`` x ``columns`` pads at ``pitch`` (um). Ports ``e{row}{col}`` face south."""
     if pitch < size + _RULES.min_space("M2"):
