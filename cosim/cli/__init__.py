@@ -7,6 +7,7 @@ from cosim.cli import (  # noqa: F401  (each module registers its commands)
     demo,
     drc,
     library,
+    sim,
 )
 from cosim.cli.app import app
 
