@@ -14,18 +14,37 @@ a few hundredths of a square). A pi shift takes ``heater.p_pi`` (mW), nearly
 independent of length because the core temperature rise needed,
 dT_pi = lambda / (2 L dn_eff/dT), falls as 1/L while the heat flow per length
 rises as dT; hence V_pi = sqrt(P_pi R).
+
+Optical model: the strip physics over the drawn optical length plus the heated
+length's temperature rise dT = (P / P_pi) dT_pi, i.e. a phase pi P / P_pi at
+lambda0. Thermal crosstalk: a neighbour at distance d picks up
+c(d) = c10^(d / d10) of a heater's own phase (:func:`thermal_crosstalk`), mapped
+for whole heater arrays by :func:`heater_phases` and inverted by :func:`heater_powers`.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from functools import cache
 from typing import Annotated
 
 import gdsfactory as gf
+import jax.numpy as jnp
+import sax
 
-from components.registry import Range, register
-from components.waveguides import layer_region, port_pitch_um
+from components.registry import Range, register, register_model
+from components.waveguides import (
+    LOSS_DB_CM,
+    T_REF,
+    cell_defaults,
+    check_at_least,
+    concrete,
+    drawn_cell,
+    layer_region,
+    port_pitch_um,
+    propagation,
+)
 from pdk.cross_sections import heater_metal, strip_heater_metal
 from pdk.params import value
 from pdk.rules import design_rules
@@ -154,8 +173,10 @@ def thermo_optic_phase_shifter(
         o1 ===|=====|=========== WG ===============|=====|=== o2
               |_____|   <------- length ------->   |_____|
 
-    ``info``: ``length`` optical port-to-port length (um), ``heater_length`` (um),
+    ``info``: ``optical_length`` port-to-port length (um), ``heater_length`` (um),
     ``resistance`` from the drawn HEATER polygon (ohm), ``p_pi`` (mW), ``v_pi`` (V).
+    (Not ``info["length"]``: SAX merges info over settings, and ``length`` is the
+    heated length here.)
     """
     ps = gf.components.straight_heater_metal_simple(
         length=length,
@@ -183,7 +204,7 @@ def thermo_optic_phase_shifter(
     resistance = heater_squares(c) * SHEET_RESISTANCE
     c.info.update(
         {
-            "length": port_pitch_um(c, ("o1", "o2")),
+            "optical_length": port_pitch_um(c, ("o1", "o2")),
             "heater_length": float(length),
             "heater_width": float(heater_width),
             "resistance": resistance,
@@ -192,3 +213,132 @@ def thermo_optic_phase_shifter(
         }
     )
     return c
+
+
+# --- compact model -------------------------------------------------------------------
+
+CROSSTALK_10UM = value("heater.crosstalk_10um")  # neighbour phase per unit own phase
+CROSSTALK_DISTANCE = value("heater.crosstalk_distance")  # um, where CROSSTALK_10UM holds
+# e-folding length (um) of the crosstalk, from the one quoted point
+THERMAL_DECAY_LENGTH = CROSSTALK_DISTANCE / math.log(1.0 / CROSSTALK_10UM)
+
+
+@cache
+def _optical_length(length: float, heater_width: float) -> float:
+    c = drawn_cell(thermo_optic_phase_shifter, length=length, heater_width=heater_width)
+    return float(c.info["optical_length"])
+
+
+def heater_phase(
+    power: sax.FloatArrayLike, wl: sax.FloatArrayLike = WAVELENGTH, p_pi_mw: float = P_PI
+) -> jnp.ndarray:
+    """Phase (rad) a heater adds to its own waveguide at electrical ``power`` (mW), ``wl`` (um).
+
+    dphi = pi (P / P_pi) (lambda0 / lambda): the heated core rises by
+    dT = (P / P_pi) dT_pi with dT_pi = lambda0 / (2 L dn_eff/dT), and that dT shifts
+    the phase by 2 pi dn_eff/dT dT L / lambda (dn_eff/dT taken wavelength-independent).
+    """
+    return jnp.pi * jnp.asarray(power) / p_pi_mw * WAVELENGTH / jnp.asarray(wl, dtype=float)
+
+
+_SHIFTER = cell_defaults(thermo_optic_phase_shifter)
+
+
+@register_model("thermo_optic_phase_shifter")
+def thermo_optic_phase_shifter_model(
+    *,
+    length: float = _SHIFTER["length"],
+    heater_width: float = _SHIFTER["heater_width"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    power: sax.FloatArrayLike = 0.0,
+    p_pi_mw: sax.FloatArrayLike = P_PI,
+    loss_db_per_cm: sax.FloatArrayLike = LOSS_DB_CM,
+    optical_length: sax.FloatArrayLike | None = None,
+) -> sax.SDict:
+    """Thermo-optic phase shifter: the strip waveguide under it plus the heater's phase.
+
+    S21 = propagation over the drawn optical length (port to port, contacts
+    included) at ``temperature`` times exp(i :func:`heater_phase`). ``heater_width``
+    changes the resistance, not P_pi: the heat spreads over the ~2 um oxide between
+    heater and core, wider than the heater (Jacques et al., Opt. Express 27:10456, 2019);
+    it is accepted so that a netlist's setting is never dropped silently.
+
+    Args:
+        length: heated length (um), the cell's ``length``.
+        heater_width: heater width (um).
+        wl: wavelength (um), scalar or array.
+        temperature: ambient temperature of the waveguide (K).
+        power: electrical heater power (mW), >= 0; scalar or array (broadcasts with wl).
+        p_pi_mw: power for a pi shift at lambda0 (mW), default heater.p_pi.
+        loss_db_per_cm: propagation loss (dB/cm); the heater adds none (2 um above the core).
+        optical_length: drawn port-to-port length (um), the cell's ``info`` value that a
+            layout netlist supplies; None reads it from the cell drawn with ``length``
+            and ``heater_width`` (which then must be concrete numbers).
+    """
+    name = "thermo_optic_phase_shifter"
+    if optical_length is None:
+        optical_length = _optical_length(
+            concrete(name, "length", length), concrete(name, "heater_width", heater_width)
+        )
+    check_at_least(name, "power", power, 0.0)
+    t = propagation(optical_length, wl, temperature, loss_db_per_cm)
+    return sax.reciprocal({("o1", "o2"): t * jnp.exp(1j * heater_phase(power, wl, p_pi_mw))})
+
+
+# --- thermal crosstalk between heaters --------------------------------------------------
+
+
+def thermal_crosstalk(distance_um: sax.FloatArrayLike) -> jnp.ndarray:
+    """Phase a waveguide ``distance_um`` from a heater picks up, per unit of the heater's own phase.
+
+    c(d) = c10^(d / d10) = exp(-d / L_th), L_th = d10 / ln(1 / c10) = 3.96 um, from
+    heater.crosstalk_10um at heater.crosstalk_distance. Exponential because the
+    oxide stack between the isothermal Si substrate and the nearly adiabatic top
+    is a thermal slab whose lowest lateral mode decays as exp(-pi d / (2 H)):
+    H ~ 5 um (2 um BOX + 3 um cladding) gives 3.2 um, close to L_th. Valid for
+    parallel heaters of similar length; without deep trenches.
+    """
+    return jnp.exp(-jnp.abs(jnp.asarray(distance_um, dtype=float)) / THERMAL_DECAY_LENGTH)
+
+
+def thermal_crosstalk_matrix(positions_um: sax.FloatArrayLike) -> jnp.ndarray:
+    """C[i, j]: phase on heater i's waveguide per unit own phase of heater j (C[i, i] = 1).
+
+    ``positions_um``: shape (N,) lateral offsets or (N, 2) centre points (um) of
+    N parallel heaters.
+    """
+    pos = jnp.asarray(positions_um, dtype=float)
+    pos = pos[:, None] if pos.ndim == 1 else pos
+    distance = jnp.sqrt(jnp.sum((pos[:, None, :] - pos[None, :, :]) ** 2, axis=-1))
+    return thermal_crosstalk(distance)
+
+
+def heater_phases(
+    powers_mw: sax.FloatArrayLike,
+    positions_um: sax.FloatArrayLike,
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    p_pi_mw: float = P_PI,
+) -> jnp.ndarray:
+    """Phase (rad) on each of N heated waveguides, crosstalk included.
+
+    phi_i = sum_j C[i, j] pi P_j / P_pi (lambda0 / lambda). ``powers_mw``: shape (..., N)
+    (batches broadcast); ``positions_um`` as in :func:`thermal_crosstalk_matrix`.
+    """
+    own = heater_phase(jnp.asarray(powers_mw, dtype=float), wl, p_pi_mw)
+    return own @ thermal_crosstalk_matrix(positions_um).T
+
+
+def heater_powers(
+    phases: sax.FloatArrayLike,
+    positions_um: sax.FloatArrayLike,
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    p_pi_mw: float = P_PI,
+) -> jnp.ndarray:
+    """Heater powers (mW) that give the target ``phases`` (rad) with crosstalk: inverse of
+    :func:`heater_phases`. A negative entry means that target cannot be reached from
+    these phases: add 2 pi to it (a heater only heats) and solve again.
+    """
+    c = thermal_crosstalk_matrix(positions_um)
+    own = jnp.linalg.solve(c, jnp.asarray(phases, dtype=float).T).T
+    return own * p_pi_mw / jnp.pi * jnp.asarray(wl, dtype=float) / WAVELENGTH

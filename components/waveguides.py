@@ -2,22 +2,34 @@
 
 All four are drawn by gdsfactory (paths, ``taper``, ``crossing``) on the process's
 ``strip`` cross-section (500 x 220 nm Si, TE0) and flattened into leaf cells, so a
-circuit netlist stops at them and a compact model can sit beside each one.
+circuit netlist stops at them and a compact model sits beside each one.
 
 Layout quantities a model needs go into ``c.info`` in um: the drawn path length of
 a bend, its minimum radius of curvature, the taper half-angle.
+
+Compact models (SAX, registered under the cell's name) share one strip-waveguide
+physics, :func:`strip_n_eff` and :func:`propagation`: the Chrostowski & Hochberg
+compact dispersion model around 1550 nm, the thermo-optic shift and the
+propagation loss, all from ``pdk/device_params.yaml``. Geometry (lengths) always
+comes from the drawn cell, never from a model default.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
-from typing import Annotated
+from collections.abc import Callable
+from functools import cache
+from typing import Annotated, Any
 
 import gdsfactory as gf
+import jax.numpy as jnp
 import klayout.db as kdb
 import numpy as np
+import sax
+from scipy.optimize import brentq
 
-from components.registry import Range, register
+from components.registry import Range, coerce_settings, register, register_model
 from pdk.drc import IGNORE_ANGLE_DEG
 from pdk.params import value
 from pdk.rules import design_rules
@@ -87,6 +99,41 @@ def port_pitch_um(component: gf.Component, names: tuple[str, str]) -> float:
     """Centre-to-centre distance between two ports (um)."""
     p, q = (component.ports[n] for n in names)
     return float(np.hypot(p.x - q.x, p.y - q.y))
+
+
+def optical_netlist(c: gf.Component) -> dict[str, Any]:
+    """``c.get_netlist()`` as a SAX circuit needs it: optical ports and nets only, and each
+    instance's ``info`` folded into its settings *under* them.
+
+    Electrical ports and nets go (the compact models are optical). The drawn
+    quantities in ``info`` (a bend's path length, a coupler's effective coupling
+    length, ...) become settings, so models get them as plain numbers and a
+    jitted circuit never rebuilds a cell. SAX itself merges ``info`` *over*
+    ``settings`` (sax/saxtypes/netlist.py, ``val_instance``): an info key sharing a
+    setting's name would silently replace it. Here the settings win. Both are
+    taken from the instances' cells at full precision (``get_netlist`` rounds them
+    to 1 nm / 3 decimals, e.g. a taper's index offset 0.17064 -> 0.171).
+    """
+    netlist = c.get_netlist()
+    insts = {inst.name: inst for inst in c.insts}
+
+    def optical(ref: str) -> bool:
+        inst, port = ref.split(",")
+        return insts[inst].ports[port].port_type == "optical"
+
+    netlist["instances"] = {
+        name: {
+            "component": inst["component"],
+            "settings": {
+                **insts[name].cell.info.model_dump(),
+                **insts[name].cell.settings.model_dump(),
+            },
+        }
+        for name, inst in netlist["instances"].items()
+    }
+    netlist["ports"] = {k: v for k, v in netlist["ports"].items() if optical(v)}
+    netlist["nets"] = [n for n in netlist["nets"] if optical(n["p1"]) and optical(n["p2"])]
+    return netlist
 
 
 # --- straight -------------------------------------------------------------------------
@@ -245,6 +292,7 @@ def wg_taper(
 
     ``info``: ``length`` (um), ``width1``/``width2`` (um), ``half_angle_deg``; the
     spec checks the half-angle against the adiabatic limit lambda / (2 W n_eff).
+    ``n_eff_offset``: length-averaged n_eff minus the strip's (:func:`taper_index_offset`).
 
     Raises:
         ValueError: the half-angle exceeds 10 deg (a sliver corner at the wide end,
@@ -262,6 +310,7 @@ def wg_taper(
     )
     leaf(taper, c)
     c.info["half_angle_deg"] = half_angle
+    c.info["n_eff_offset"] = taper_index_offset(float(width1), float(width2))
     return c
 
 
@@ -297,3 +346,300 @@ def wg_crossing() -> gf.Component:
     c = gf.Component()
     arm = crossing_arm(layer_slab="SLAB90", cross_section="strip")
     return leaf(gf.components.crossing(arm=arm), c)
+
+
+# --- compact models: shared strip physics ---------------------------------------------
+
+T_REF = value("constants.temperature")  # K
+N_EFF = value("strip.n_eff")
+N_G = value("strip.n_g")
+N_EFF_C2 = value("strip.n_eff_c2")  # 1/um^2
+DN_DLAMBDA = (N_EFF - N_G) / WAVELENGTH  # 1/um, from n_g = n_eff - lambda dn_eff/dlambda
+DN_DT = value("strip.dn_eff_dT")  # 1/K
+LOSS_DB_CM = value("strip.loss")  # dB/cm
+N_CLAD = value("strip.n_cladding")
+
+
+def cell_defaults(cell: Callable[..., gf.Component]) -> dict[str, Any]:
+    """Default settings of ``cell``, read from its signature: a model's defaults are the cell's."""
+    params = inspect.signature(cell).parameters.values()
+    return {p.name: p.default for p in params if p.default is not p.empty}
+
+
+def concrete(model: str, name: str, x: Any) -> float:
+    """``x`` as one Python float: geometry settings select a drawn cell and cannot be traced."""
+    try:
+        return float(x)
+    except Exception as err:  # a jax tracer, or an array of several values
+        raise ValueError(
+            f"{model}: {name}={x!r} sets the drawn geometry and must be one concrete number "
+            "(jit or vmap over wl and physical inputs, not over geometry)"
+        ) from err
+
+
+def drawn_cell(cell: Callable[..., gf.Component], **settings: Any) -> gf.Component:
+    """The cell as drawn with ``settings`` (checked against its ranges; gdsfactory caches it).
+
+    Settings reach a model as numbers, strings or 0-d arrays (SAX turns netlist
+    values into arrays); they are converted back to the cell's own types here.
+    """
+    name = cell.__name__
+    kinds = {k: type(v) for k, v in cell_defaults(cell).items()}
+    typed: dict[str, Any] = {}
+    for key, val in settings.items():
+        kind = kinds.get(key)
+        if kind is bool:
+            typed[key] = bool(concrete(name, key, val))
+        elif kind in (int, float):
+            typed[key] = kind(concrete(name, key, val))
+        else:
+            typed[key] = val
+    return cell(**coerce_settings(name, typed))
+
+
+def check_at_least(model: str, name: str, x: Any, minimum: float) -> None:
+    """Refuse ``x < minimum`` by name (skipped while jax traces ``x``)."""
+    try:
+        bad = np.asarray(x) < minimum
+    except Exception:  # traced: checked where the value is concrete
+        return
+    if np.any(bad):
+        raise ValueError(f"{model}: {name}={x!r} is invalid; allowed: >= {minimum:g}")
+
+
+def strip_n_eff(wl: sax.FloatArrayLike, temperature: sax.FloatArrayLike = T_REF) -> jnp.ndarray:
+    """Effective index of the strip TE0 mode at wavelength ``wl`` (um) and ``temperature`` (K).
+
+    n_eff(lambda, T) = n_eff + dn/dlambda (lambda - lambda0) + c2 (lambda - lambda0)^2
+    + dn_eff/dT (T - T0), with dn/dlambda = (n_eff - n_g) / lambda0 so that the
+    group index at lambda0 is n_g (Chrostowski & Hochberg, Silicon Photonics
+    Design, 2015, sec. 3.1.4; thermo-optic coefficient: Komma et al., APL 101:041905, 2012).
+    """
+    dwl = jnp.asarray(wl, dtype=float) - WAVELENGTH
+    dt = jnp.asarray(temperature, dtype=float) - T_REF
+    return N_EFF + DN_DLAMBDA * dwl + N_EFF_C2 * dwl**2 + DN_DT * dt
+
+
+def propagation(
+    length: sax.FloatArrayLike,
+    wl: sax.FloatArrayLike,
+    temperature: sax.FloatArrayLike = T_REF,
+    loss_db_per_cm: sax.FloatArrayLike = LOSS_DB_CM,
+    dn: sax.FloatArrayLike = 0.0,
+) -> jnp.ndarray:
+    """Field transmission exp(i 2 pi (n_eff + dn) L / lambda) 10^(-loss L / 20) of ``length`` um.
+
+    ``wl`` in um, ``temperature`` in K, ``loss_db_per_cm`` in dB/cm (power), ``dn`` an
+    index offset from the strip's (e.g. a taper's width).
+    """
+    wl = jnp.asarray(wl, dtype=float)
+    n = strip_n_eff(wl, temperature) + dn
+    amplitude = 10.0 ** (-jnp.asarray(loss_db_per_cm) * 1e-4 * jnp.asarray(length) / 20.0)
+    return amplitude * jnp.exp(2j * jnp.pi * n * length / wl)
+
+
+def _two_port(t: jnp.ndarray) -> sax.SDict:
+    return sax.reciprocal({("o1", "o2"): t})
+
+
+# --- compact models: the cells ---------------------------------------------------------
+
+_STRAIGHT = cell_defaults(waveguide_straight)
+
+
+@register_model("waveguide_straight")
+def waveguide_straight_model(
+    *,
+    length: float = _STRAIGHT["length"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    loss_db_per_cm: sax.FloatArrayLike = LOSS_DB_CM,
+) -> sax.SDict:
+    """Straight strip waveguide: dispersive, lossy, thermo-optic.
+
+    Args:
+        length: waveguide length (um); the cell draws exactly this.
+        wl: wavelength (um), scalar or array.
+        temperature: waveguide temperature (K).
+        loss_db_per_cm: propagation loss (dB/cm), default ``strip.loss``.
+
+    Returns:
+        S21 = S12 = exp(i 2 pi n_eff(wl, T) L / wl) 10^(-loss L / 20); no reflection.
+    """
+    return _two_port(propagation(length, wl, temperature, loss_db_per_cm))
+
+
+@cache
+def _euler_length(radius: float, p: float) -> float:
+    return float(drawn_cell(euler_bend, radius=radius, p=p).info["length"])
+
+
+_BEND = cell_defaults(euler_bend)
+
+
+@register_model("euler_bend")
+def euler_bend_model(
+    *,
+    radius: float = _BEND["radius"],
+    p: float = _BEND["p"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    loss_db_per_cm: sax.FloatArrayLike = LOSS_DB_CM,
+    length: sax.FloatArrayLike | None = None,
+) -> sax.SDict:
+    """90 deg Euler bend: the straight-waveguide physics over the bend's *drawn* path length.
+
+    The length is the cell's ``info["length"]``, never computed here: a layout
+    netlist supplies it, otherwise the cell is built with ``radius`` (um) and ``p``
+    and read. Radiation and mode-mismatch loss are neglected: both are below
+    0.01 dB per 90 deg at radius >= strip.min_bend_radius (Cherchi et al. 2013).
+
+    Args:
+        radius: minimum radius of curvature (um).
+        p: fraction of the angle in clothoid sections.
+        wl: wavelength (um), scalar or array.
+        temperature: waveguide temperature (K).
+        loss_db_per_cm: propagation loss (dB/cm).
+        length: drawn path length (um); None reads it from the drawn cell (then
+            ``radius`` and ``p`` must be concrete numbers).
+    """
+    if length is None:
+        name = "euler_bend"
+        length = _euler_length(concrete(name, "radius", radius), concrete(name, "p", p))
+    return _two_port(propagation(length, wl, temperature, loss_db_per_cm))
+
+
+def eim_n_eff(width: float) -> float:
+    """TE0 effective index (at lambda0) of a 220 nm strip ``width`` um wide, effective-index method.
+
+    The vertical slab index (strip.n_eff_slab) becomes the core of a lateral slab in
+    SiO2; the TE-like mode's field is normal to the side walls, so the lateral
+    problem is the TM slab eigenvalue equation
+    tan(k_x w / 2) = (n_slab / n_clad)^2 gamma / k_x (fundamental mode).
+    The method overestimates n_eff of narrow strips (2.492 at 0.5 um vs the
+    mode-solver 2.4449); :func:`taper_index_offset` uses only differences.
+    """
+    k0 = 2.0 * math.pi / WAVELENGTH
+    n1, n2 = N_SLAB, N_CLAD
+
+    def mismatch(n: float) -> float:
+        kx = k0 * math.sqrt(n1**2 - n**2)
+        gamma = k0 * math.sqrt(n**2 - n2**2)
+        return math.tan(kx * width / 2.0) - (n1 / n2) ** 2 * gamma / kx
+
+    lowest = math.sqrt(max(n2**2, n1**2 - (math.pi / (k0 * width)) ** 2))
+    eps = 1e-12
+    return brentq(mismatch, lowest + eps, n1 - eps, xtol=1e-14)
+
+
+@cache
+def taper_index_offset(width1: float, width2: float) -> float:
+    """Length-averaged n_eff of a linear taper minus the strip's n_eff (at lambda0).
+
+    <n_EIM(w(z))> over a linear width profile is the mean of n_EIM over
+    [width1, width2] (16-point Gauss-Legendre); the offset to n_EIM(strip.width)
+    corrects the effective-index method's bias, assumed width-independent.
+    """
+    if math.isclose(width1, width2):
+        return eim_n_eff(width1) - eim_n_eff(STRIP_WIDTH)
+    x, w = np.polynomial.legendre.leggauss(16)
+    widths = 0.5 * (width1 + width2) + 0.5 * (width2 - width1) * x
+    mean = 0.5 * float(np.sum(w * [eim_n_eff(float(wi)) for wi in widths]))
+    return mean - eim_n_eff(STRIP_WIDTH)
+
+
+_TAPER = cell_defaults(wg_taper)
+
+
+@register_model("wg_taper")
+def wg_taper_model(
+    *,
+    length: float = _TAPER["length"],
+    width1: float = _TAPER["width1"],
+    width2: float = _TAPER["width2"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    loss_db_per_cm: sax.FloatArrayLike = LOSS_DB_CM,
+    n_eff_offset: sax.FloatArrayLike | None = None,
+) -> sax.SDict:
+    """Linear adiabatic taper: a straight of its drawn length with the length-averaged n_eff.
+
+    n_eff(z) follows the width by the effective-index method
+    (:func:`taper_index_offset`); dispersion, thermo-optic shift and loss are the
+    strip's (wider guides are slightly less dispersive and lossy: conservative).
+    Mode conversion is neglected: the spec sheet keeps the half-angle below the
+    adiabatic limit. Phase exact to first order in the width change.
+
+    Args:
+        length: taper length (um).
+        width1, width2: widths at o1 and o2 (um).
+        wl: wavelength (um), scalar or array.
+        temperature: waveguide temperature (K).
+        loss_db_per_cm: propagation loss (dB/cm).
+        n_eff_offset: the cell's ``info["n_eff_offset"]`` (a layout netlist supplies
+            it); None reads it from the drawn cell (then the settings must be concrete).
+    """
+    if n_eff_offset is None:
+        c = drawn_cell(wg_taper, length=length, width1=width1, width2=width2)
+        n_eff_offset = c.info["n_eff_offset"]
+    return _two_port(propagation(length, wl, temperature, loss_db_per_cm, dn=n_eff_offset))
+
+
+CROSSING_IL_DB = value("crossing.insertion_loss")
+CROSSING_XT_DB = value("crossing.crosstalk")
+
+
+@cache
+def _crossing_span() -> float:
+    return port_pitch_um(wg_crossing(), ("o1", "o3"))
+
+
+def lossless_crossing_through(crosstalk_db: float) -> float:
+    """Through amplitude |t| of a lossless, reciprocal, fourfold-symmetric crossing.
+
+    With side-port power X each, unitarity forces a reflection r with
+    Re(r t*) = -X (the columns of o1 and o3 share both side ports), and the least
+    such r = -X t / |t|^2 gives |t|^2 - |t| + X = 0: |t| = (1 + sqrt(1 - 4 X)) / 2.
+    """
+    x_power = 10.0 ** (crosstalk_db / 10.0)
+    return 0.5 * (1.0 + math.sqrt(1.0 - 4.0 * x_power))
+
+
+@register_model("wg_crossing")
+def wg_crossing_model(
+    *,
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    insertion_loss_db: float = CROSSING_IL_DB,
+    crosstalk_db: float = CROSSING_XT_DB,
+) -> sax.SDict:
+    """Waveguide crossing: through loss, side-port crosstalk, the reflection passivity needs.
+
+    Through t = 10^(-IL/20), each side port x = i sqrt(X) (X = 10^(crosstalk/10)),
+    reflection r = -X / |t|, all times the strip phase over the drawn o1-o3 span
+    (the slab window changes it by a constant, immaterial to interference). The
+    reflection is the least that makes the four ports' columns orthogonal, since
+    o1 and o3 share both side ports; the singular values are then the column norm
+    |t| + X / |t| <= 1, i.e. |t| <= t0 of :func:`lossless_crossing_through`
+    (equality: lossless). r is -70 dB at the defaults.
+
+    Args:
+        wl: wavelength (um), scalar or array.
+        temperature: temperature (K).
+        insertion_loss_db: through-port loss (dB), default crossing.insertion_loss;
+            at least -20 log10(t0) (0.003 dB at -35 dB crosstalk), which is lossless.
+        crosstalk_db: power into each side port (dB), default crossing.crosstalk.
+    """
+    t0 = lossless_crossing_through(concrete("wg_crossing", "crosstalk_db", crosstalk_db))
+    min_il = -20.0 * math.log10(t0)
+    check_at_least("wg_crossing", "insertion_loss_db", insertion_loss_db, min_il - 1e-12)
+    t_amp = 10.0 ** (-jnp.asarray(insertion_loss_db) / 20.0)
+    x_power = 10.0 ** (jnp.asarray(crosstalk_db) / 10.0)
+    phase = propagation(_crossing_span(), wl, temperature, 0.0)
+    t, x, r = t_amp * phase, 1j * jnp.sqrt(x_power) * phase, -x_power / t_amp * phase
+    s = {("o1", "o3"): t, ("o2", "o4"): t}
+    for port in ("o1", "o2", "o3", "o4"):
+        s[(port, port)] = r
+    for a, b in (("o1", "o2"), ("o1", "o4"), ("o3", "o2"), ("o3", "o4")):
+        s[(a, b)] = x
+    return sax.reciprocal(s)
