@@ -4,9 +4,11 @@ itself on :data:`cosim.cli.app.app` when imported here."""
 from __future__ import annotations
 
 from cosim.cli import (  # noqa: F401  (each module registers its commands)
+    bench,
     demo,
     drc,
     library,
+    link,
     sim,
 )
 from cosim.cli.app import app
