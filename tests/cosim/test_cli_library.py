@@ -26,7 +26,9 @@ def test_cells_json_lists_every_cell_with_parameters():
 
 def test_gds_writes_file_and_png(tmp_path):
     out, png = tmp_path / "pad.gds", tmp_path / "pad.png"
-    r = runner.invoke(app, ["gds", "bond_pad", "--set", "size=90", "-o", str(out), "--png", str(png)])
+    r = runner.invoke(
+        app, ["gds", "bond_pad", "--set", "size=90", "-o", str(out), "--png", str(png)]
+    )
     assert r.exit_code == 0, r.output
     assert out.stat().st_size > 0 and png.read_bytes()[:4] == b"\x89PNG"
 

@@ -41,5 +41,5 @@ def test_entry_without_source_is_rejected(tmp_path):
 
 
 def test_unknown_parameter_names_itself():
-    with pytest.raises(KeyError, match="strip.nope"):
+    with pytest.raises(KeyError, match=r"strip\.nope"):
         params.value("strip.nope")

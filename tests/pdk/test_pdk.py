@@ -73,6 +73,8 @@ def test_rule_deck_covers_every_drawn_layer():
 
 def test_rule_deck_rejects_unknown_field(tmp_path):
     bad = tmp_path / "rules.yaml"
-    bad.write_text("grid: 0.001\nlayers:\n  WG: {min_width: 0.15, min_space: 0.15, min_area: 0, x: 1}\n")
+    bad.write_text(
+        "grid: 0.001\nlayers:\n  WG: {min_width: 0.15, min_space: 0.15, min_area: 0, x: 1}\n"
+    )
     with pytest.raises(ValueError, match="x"):
         load(bad)
