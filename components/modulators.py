@@ -17,6 +17,11 @@ depletion grows while the other's shrinks (push-pull), and the line sees half th
 junction capacitance. Each diode sees V/2 but the phase difference is the sum of
 both arms, so the drive amplitude for a pi shift is V_pi = (V_pi L) / L with
 ``mzm.vpi_l`` the single-arm figure of merit.
+
+Compact model (SAX, ``mzm_traveling_wave``): cos^2 transfer in the drive voltage
+with that V_pi, a finite extinction from the arm imbalance that gives
+``mzm.extinction_ratio``, and the peak loss of the doped arms, MMIs and strip path;
+its electro-optic frequency response for the link is :func:`mzm_eo_response`.
 """
 
 from __future__ import annotations
@@ -25,12 +30,26 @@ import math
 from typing import Annotated
 
 import gdsfactory as gf
+import jax.numpy as jnp
 import klayout.db as kdb
+import numpy as np
+import sax
+from scipy.optimize import brentq, minimize_scalar
 
 from components.couplers import mmi_1x2
 from components.pads import PAD_PITCH, PAD_SIZE, bond_pad
-from components.registry import Range, register
-from components.waveguides import layer_region, port_pitch_um
+from components.registry import Range, register, register_model
+from components.waveguides import (
+    LOSS_DB_CM,
+    T_REF,
+    WAVELENGTH,
+    cell_defaults,
+    concrete,
+    drawn_cell,
+    layer_region,
+    port_pitch_um,
+    propagation,
+)
 from pdk.params import value
 from pdk.rules import design_rules
 
@@ -151,6 +170,33 @@ def _measure_mzm(c: gf.Component) -> dict[str, float]:
         "rf_pad_pitch_um": port_pitch_um(c, ("e1", "e2")),
         "termination_pad_pitch_um": port_pitch_um(c, ("e4", "e5")),
         "arm_pitch_um": float(c.info["arm_pitch"]),
+        **mzm_optical_figures(float(c.info["length"])),
+    }
+
+
+def mzm_optical_figures(length: float) -> dict[str, float]:
+    """V_pi, extinction and insertion loss read off the model's transfer at lambda0, and
+    the EO bandwidth of :func:`mzm_eo_response`.
+
+    The drive is swept from 0 to 3 x the nominal V_pi (that bound sizes the sweep
+    only); V_pi is the first transmission minimum, refined by bounded minimisation.
+    """
+
+    def power(v):
+        return jnp.abs(mzm_traveling_wave_model(length=length, voltage=v)[("o1", "o2")]) ** 2
+
+    volts = np.linspace(0.0, 3.0 * vpi_v(length), 601)
+    t = np.asarray(power(volts))
+    i = next(k for k in range(1, t.size - 1) if t[k] <= t[k - 1] and t[k] < t[k + 1])
+    dip = minimize_scalar(
+        lambda v: float(power(v)), bounds=(volts[i - 1], volts[i + 1]), options={"xatol": 1e-10}
+    )
+    t_max = float(np.max(t))
+    return {
+        "vpi_model_v": round(float(dip.x), 9),  # the null is located to 1e-10 V
+        "extinction_model_db": 10.0 * math.log10(t_max / float(dip.fun)),
+        "insertion_loss_db": -10.0 * math.log10(t_max),
+        "eo_bandwidth_ghz": mzm_eo_bandwidth_hz(length) * 1e-9,
     }
 
 
@@ -207,7 +253,8 @@ def mzm_traveling_wave(
         <-- FAN_LENGTH -->    <---- length (electrode) ---->
 
     ``info``: ``length`` = electrode length (um), ``arm_pitch`` (um),
-    ``vpi`` (V), ``junction_capacitance`` (pF, series pair), ``doping_width`` (um).
+    ``vpi`` (V), ``junction_capacitance`` (pF, series pair), ``doping_width`` (um),
+    ``passive_length`` = undoped strip path of one arm from o1 to o2, MMIs included (um).
     """
     w = STRIP_WIDTH
     xs_strip = gf.get_cross_section("strip")
@@ -266,6 +313,9 @@ def mzm_traveling_wave(
     bend = gf.components.bend_euler(cross_section=xs_strip)
     y_port = -(SIGNAL_WIDTH / 2 + RF_GAP + GROUND_WIDTH) - OPTICAL_CLEARANCE
     ends = {}
+    # undoped strip path of one arm, port to port (MMIs counted port to port)
+    passive = 0.0
+    mmi_span = abs(mmi.ports["o2"].x - mmi.ports["o1"].x)
     for side, outer, inner in (("west", "o1", "o2"), ("east", "o2", "o1")):
         runs = []
         for ref_arm in (arm_a, arm_b):
@@ -283,6 +333,8 @@ def mzm_traveling_wave(
         down = c << gf.components.straight(length=b.ports["o2"].y - y_port, cross_section=xs_strip)
         down.connect("o1", b.ports["o2"])
         ends[side] = (b, down)
+        passive += TAPER_LENGTH + sbend.info["length"] + bend.info["length"]
+        passive += b.ports["o2"].y - y_port + mmi_span
 
     # GSG line over the whole optical span, fanned out to pads at both ends
     x_w = ends["west"][0].dxmin - OPTICAL_CLEARANCE
@@ -325,6 +377,190 @@ def mzm_traveling_wave(
             "doping_width": DOPING_WIDTH,
             "vpi": vpi_v(length),
             "junction_capacitance": C_PER_LENGTH * length * 1e-3 / 2,
+            "passive_length": round(passive, 6),
         }
     )
     return c
+
+
+# --- compact models ------------------------------------------------------------------
+#
+# Shared with the PN ring: the rib waveguide's index, and the depletion phase shifter.
+
+RIB_N_EFF = value("rib.n_eff")
+RIB_N_G = value("rib.n_g")
+RIB_LOSS_DB_CM = value("rib.loss")  # dB/cm
+DN_DT = value("strip.dn_eff_dT")  # 1/K, Si; the rib mode is as well confined as the strip's
+PN_LOSS_DB_CM = value("mzm.pn_loss")  # dB/cm of doped rib
+MMI_EXCESS_LOSS_DB = value("mmi.excess_loss")  # dB per MMI
+EXTINCTION_RATIO_DB = value("mzm.extinction_ratio")
+EO_BANDWIDTH_HZ = value("mzm.eo_bandwidth") * 1e9
+C_UM_PER_S = 299_792_458.0 * 1e6  # speed of light (um/s)
+
+
+def rib_n_eff(wl: sax.FloatArrayLike, temperature: sax.FloatArrayLike = T_REF) -> jnp.ndarray:
+    """Effective index of the 500 nm rib TE0 mode at ``wl`` (um) and ``temperature`` (K).
+
+    n_eff(lambda, T) = n_eff + (n_eff - n_g) / lambda0 (lambda - lambda0) + dn/dT (T - T0):
+    first order in wavelength (the library gives the rib's n_eff and n_g, no curvature),
+    so the group index is rib.n_g everywhere; thermo-optic coefficient of Si (strip.dn_eff_dT).
+    """
+    dwl = jnp.asarray(wl, dtype=float) - WAVELENGTH
+    dt = jnp.asarray(temperature, dtype=float) - T_REF
+    return RIB_N_EFF + (RIB_N_EFF - RIB_N_G) / WAVELENGTH * dwl + DN_DT * dt
+
+
+def rib_propagation(
+    length: float,
+    wl: sax.FloatArrayLike,
+    temperature: sax.FloatArrayLike = T_REF,
+    loss_db_per_cm: sax.FloatArrayLike = RIB_LOSS_DB_CM,
+) -> jnp.ndarray:
+    """Rib field transmission over ``length`` um: exp(i 2 pi n_eff L / lambda) 10^(-loss L / 20)."""
+    wl = jnp.asarray(wl, dtype=float)
+    amplitude = 10.0 ** (-jnp.asarray(loss_db_per_cm) * 1e-4 * length / 20.0)
+    return amplitude * jnp.exp(2j * jnp.pi * rib_n_eff(wl, temperature) * length / wl)
+
+
+def arm_weights(extinction_ratio_db: float = EXTINCTION_RATIO_DB) -> tuple[float, float]:
+    """Field weights (w1, w2) of the two MZM arms at the output, w1 + w2 = 1, w1 - w2 = eps.
+
+    A mirror-symmetric MZM whose splitter and combiner share the power imbalance
+    (1 + eps) / 2 : (1 - eps) / 2 passes (w1 e^{i phi1} + w2 e^{i phi2}): 1 in phase,
+    eps in anti-phase, so ER = 1 / eps^2. eps = 10^(-ER / 20) lumps MMI imbalance and
+    unequal arm loss into the one number the library gives, mzm.extinction_ratio.
+    """
+    eps = 10.0 ** (-extinction_ratio_db / 20.0)
+    return (1.0 + eps) / 2.0, (1.0 - eps) / 2.0
+
+
+def mzm_phase_difference(
+    voltage: sax.FloatArrayLike, length: float, wl: sax.FloatArrayLike = WAVELENGTH
+) -> jnp.ndarray:
+    """Arm phase difference (rad) of the series push-pull MZM at drive ``voltage`` (V).
+
+    The drive (signal minus ground) splits over the two series junctions, so one
+    arm's reverse bias rises by V/2 while the other's falls by V/2; their phases
+    differ by pi V L / (V_pi L) (module docstring). The plasma-dispersion index
+    change scales as lambda^2 (Soref & Bennett, IEEE JQE 23:123, 1987), the phase
+    2 pi dn L / lambda hence as lambda / lambda0 around the wavelength V_pi L is quoted at.
+    """
+    wl = jnp.asarray(wl, dtype=float)
+    return jnp.pi * jnp.asarray(voltage) / vpi_v(length) * wl / WAVELENGTH
+
+
+def mzm_insertion_loss_db(length: float = DEFAULT_LENGTH) -> float:
+    """Peak insertion loss (dB) of the drawn MZM: doped arms, two MMIs, the undoped strip path."""
+    passive = float(drawn_cell(mzm_traveling_wave, length=length).info["passive_length"])
+    strip = LOSS_DB_CM * passive * 1e-4
+    return PN_LOSS_DB_CM * length * 1e-4 + 2.0 * MMI_EXCESS_LOSS_DB + strip
+
+
+_MZM = cell_defaults(mzm_traveling_wave)
+
+
+@register_model("mzm_traveling_wave")
+def mzm_traveling_wave_model(
+    *,
+    length: float = _MZM["length"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    voltage: sax.FloatArrayLike = 0.0,
+    bias_voltage: sax.FloatArrayLike = 0.0,
+) -> sax.SDict:
+    """Series push-pull carrier-depletion MZM at drive ``voltage`` on top of ``bias_voltage``.
+
+    S21 = g (w1 e^{-i dphi/2} + w2 e^{+i dphi/2}), so
+
+        |S21|^2 = IL [cos^2(dphi / 2) + sin^2(dphi / 2) / ER],
+        dphi = pi (V + V_bias) / V_pi (lambda / lambda0),   V_pi = V_pi L / length,
+
+    with arm weights from mzm.extinction_ratio (:func:`arm_weights`), the phase
+    difference of :func:`mzm_phase_difference` and the peak insertion loss IL of
+    :func:`mzm_insertion_loss_db` (mzm.pn_loss over the electrode, mmi.excess_loss
+    twice, strip.loss over the drawn undoped path). The common phase is the rib's
+    over the electrode and the strip's over the drawn undoped path (temperature
+    shifts only that). The DC bias of the common cathode (e7) keeps both junctions
+    reverse biased and moves both arms alike: it drops out of the transfer.
+    Electro-optic bandwidth: :func:`mzm_eo_response`.
+
+    Args:
+        length: electrode (doped arm) length (um), the cell's ``length``.
+        wl: wavelength (um), scalar or array.
+        temperature: chip temperature (K).
+        voltage: drive voltage, signal minus ground (V); broadcasts with wl.
+        bias_voltage: DC added to the drive through a bias tee (V); V_pi / 2 puts the
+            modulator at quadrature.
+    """
+    name = "mzm_traveling_wave"
+    length = concrete(name, "length", length)
+    passive = float(drawn_cell(mzm_traveling_wave, length=length).info["passive_length"])
+    w1, w2 = arm_weights()
+    half = 0.5 * mzm_phase_difference(jnp.asarray(voltage) + jnp.asarray(bias_voltage), length, wl)
+    # rib phase of the arms, strip phase of the rest; the loss is the lumped peak IL
+    common = rib_propagation(length, wl, temperature, 0.0) * propagation(
+        passive, wl, temperature, 0.0
+    )
+    il = 10.0 ** (-mzm_insertion_loss_db(length) / 20.0)
+    s21 = il * common * (w1 * jnp.exp(-1j * half) + w2 * jnp.exp(1j * half))
+    return sax.reciprocal({("o1", "o2"): s21})
+
+
+def _loss_limited_3db() -> float:
+    """alpha L (Np) at which |(1 - e^{-alpha L}) / (alpha L)| = 1 / sqrt(2)."""
+    return brentq(lambda x: (1.0 - math.exp(-x)) / x - 1.0 / math.sqrt(2.0), 0.1, 5.0, xtol=1e-14)
+
+
+# electrode (voltage) loss coefficient alpha = ALPHA_0 sqrt(f), Np/um/sqrt(Hz), such
+# that the default electrode's EO response is -3 dB at mzm.eo_bandwidth
+ALPHA_0 = _loss_limited_3db() / (DEFAULT_LENGTH * math.sqrt(EO_BANDWIDTH_HZ))
+
+
+def mzm_eo_response(
+    f_hz: sax.FloatArrayLike, length: float = DEFAULT_LENGTH, index_mismatch: float = 0.0
+) -> jnp.ndarray:
+    """Small-signal electro-optic response H(f) of the travelling-wave MZM, H(0) = 1.
+
+    The optical phase integrates the travelling drive voltage along the electrode:
+
+        H(f) = (1 - exp(-gamma L)) / (gamma L),
+        gamma = alpha_0 sqrt(f) + i 2 pi f (n_rf - n_g) / c
+
+    (microwave loss with skin-effect sqrt(f) growth, walk-off between microwave and
+    optical group velocities; matched termination; e.g. Witzens, "High-speed
+    silicon photonics modulators", Proc. IEEE 106:2158, 2018). alpha_0 is
+    set so that the default electrode (mzm.vpi_l / mzm.vpi_target) is -3 dB
+    (|H| = 1/sqrt(2), EO S21 in dB = 20 log10 |H|) at mzm.eo_bandwidth: the
+    electrode then loses 6.4 dB at that frequency, the known velocity-matched rule.
+    The loss-limited bandwidth falls as 1 / length^2; for short electrodes (a few
+    100 um) the driver and the junction's RC, not modelled here, take over.
+
+    Args:
+        f_hz: modulation frequency (Hz), scalar or array.
+        length: electrode length (um).
+        index_mismatch: n_rf - n_g of the optical mode; 0 = velocity matched, the
+            design assumption behind mzm.eo_bandwidth.
+
+    Returns:
+        Complex H(f), same shape as ``f_hz``.
+    """
+    f = jnp.abs(jnp.asarray(f_hz, dtype=float))
+    z = ALPHA_0 * jnp.sqrt(f) * length + 2j * jnp.pi * f * index_mismatch * length / C_UM_PER_S
+    small = jnp.abs(z) < 1e-6
+    safe = jnp.where(small, 1.0, z)
+    return jnp.where(small, 1.0 - z / 2.0, -jnp.expm1(-safe) / safe)
+
+
+def mzm_eo_bandwidth_hz(length: float = DEFAULT_LENGTH, index_mismatch: float = 0.0) -> float:
+    """-3 dB frequency (Hz) of :func:`mzm_eo_response` for an electrode ``length`` um long."""
+
+    def excess(log_f: float) -> float:
+        return float(jnp.abs(mzm_eo_response(10.0**log_f, length, index_mismatch))) - 2**-0.5
+
+    # walk-off makes |H| ripple at high frequency: bracket the first crossing
+    grid = np.linspace(6.0, 14.0, 801)
+    above = np.abs(np.asarray(mzm_eo_response(10.0**grid, length, index_mismatch))) > 2**-0.5
+    first = int(np.argmin(above))
+    if above[first]:
+        raise ValueError(f"mzm_eo_bandwidth_hz: no -3 dB point below 100 THz for length={length}")
+    return 10.0 ** brentq(excess, grid[first - 1], grid[first], xtol=1e-13)

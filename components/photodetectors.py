@@ -12,6 +12,10 @@ VIAC/M1/VIA1/M2 stacks, so the M2 tops are pad-ready ports.
 
 ``info`` (um unless stated): ``length`` (Ge length), ``ge_width``, ``ge_area``
 (um^2), ``contact_spacing`` (between the two contact stacks).
+
+Compact models: the optical ports absorb (zero S-matrix); the electrical side is
+:func:`photocurrent` (R P + I_dark), :func:`frequency_response` and, for the pair,
+:func:`balanced_terminal_currents` (output R (P1 - P2) into e2).
 """
 
 from __future__ import annotations
@@ -20,10 +24,18 @@ import math
 from typing import Annotated
 
 import gdsfactory as gf
+import jax.numpy as jnp
+import sax
 
 from components.modulators import contact_stack, enclosure
-from components.registry import Range, register
-from components.waveguides import layer_region, port_pitch_um
+from components.registry import Range, register, register_model
+from components.waveguides import (
+    WAVELENGTH,
+    cell_defaults,
+    concrete,
+    layer_region,
+    port_pitch_um,
+)
 from pdk.params import value
 from pdk.rules import design_rules
 
@@ -189,3 +201,139 @@ def balanced_photodetector(length: PdLength = value("photodetector.length")) -> 
     c.flatten()
     c.info.update({"length": float(length), "pitch": PAIR_PITCH})
     return c
+
+
+# --- compact models ------------------------------------------------------------------
+#
+# Optics: the Ge absorbs what enters, so the optical S-matrix is zero (passive;
+# reflection at the Si-Ge taper is below what the library quantifies). Electronics:
+# pure functions of the optical power, in SI units (W in, A out).
+
+RESPONSIVITY = value("photodetector.responsivity")  # A/W
+DARK_CURRENT = value("photodetector.dark_current") * 1e-9  # A, at photodetector.length
+REFERENCE_LENGTH = value("photodetector.length")  # um
+BANDWIDTH_HZ = value("photodetector.bandwidth") * 1e9
+CAPACITANCE = value("photodetector.capacitance") * 1e-15  # F, at photodetector.length
+LOAD_RESISTANCE = value("photodetector.load_resistance")  # ohm
+
+
+def dark_current(length: float = REFERENCE_LENGTH) -> float:
+    """Dark current (A) of a detector with ``length`` um of Ge.
+
+    photodetector.dark_current at photodetector.length, scaled with the Ge area
+    (fixed width): bulk generation in the Ge dominates, so the device-independent
+    figure is the current density (Michel, Liu & Kimerling, "High-performance
+    Ge-on-Si photodetectors", Nat. Photon. 4:527, 2010).
+    """
+    return DARK_CURRENT * length / REFERENCE_LENGTH
+
+
+def photocurrent(power_w: sax.FloatArrayLike, length: float = REFERENCE_LENGTH) -> jnp.ndarray:
+    """DC photocurrent (A) at optical ``power_w`` (W) in the waveguide: R P + I_dark.
+
+    Responsivity photodetector.responsivity (A/W at 1550 nm; waveguide Ge detectors
+    absorb nearly all light over >= 10 um, so R is taken flat in length and over
+    1.50-1.60 um). The current flows into the cathode terminal from outside.
+    """
+    return RESPONSIVITY * jnp.asarray(power_w, dtype=float) + dark_current(length)
+
+
+def rc_bandwidth_hz(length: float = REFERENCE_LENGTH) -> float:
+    """RC corner (Hz) of the junction on photodetector.load_resistance: 1 / (2 pi R C).
+
+    C = photodetector.capacitance scaled with the Ge length (lateral junction).
+    At the reference length it is ~210 GHz, far above photodetector.bandwidth:
+    the detector is transit-time limited over the cell's whole length range.
+    """
+    c = CAPACITANCE * length / REFERENCE_LENGTH
+    return 1.0 / (2.0 * math.pi * LOAD_RESISTANCE * c)
+
+
+def frequency_response(f_hz: sax.FloatArrayLike, length: float = REFERENCE_LENGTH) -> jnp.ndarray:
+    """Photocurrent response H(f) = 1 / ((1 + i f / f_t)(1 + i f / f_RC)), H(0) = 1.
+
+    f_t is the transit-time pole chosen so that the response is -3 dB (|H|^2 = 1/2)
+    at photodetector.bandwidth for the reference length; f_RC from
+    :func:`rc_bandwidth_hz`. A single pole is the usual small-signal model of a
+    p-i-n photodiode (Agrawal, Fiber-Optic Communication Systems, 4th ed., ch. 4).
+    """
+    f = jnp.asarray(f_hz, dtype=float)
+    return 1.0 / ((1.0 + 1j * f / _TRANSIT_POLE_HZ) * (1.0 + 1j * f / rc_bandwidth_hz(length)))
+
+
+def _transit_pole() -> float:
+    # |H(B)|^2 = 1/2 with both poles: (1 + (B/f_t)^2)(1 + (B/f_rc)^2) = 2
+    ratio = (BANDWIDTH_HZ / rc_bandwidth_hz()) ** 2
+    return BANDWIDTH_HZ / math.sqrt(2.0 / (1.0 + ratio) - 1.0)
+
+
+_TRANSIT_POLE_HZ = _transit_pole()
+
+
+def balanced_terminal_currents(
+    power1_w: sax.FloatArrayLike, power2_w: sax.FloatArrayLike, length: float = REFERENCE_LENGTH
+) -> dict[str, jnp.ndarray]:
+    """Currents (A) flowing INTO the pair's terminals e1, e2, e3 (SPICE sign convention).
+
+    Each reverse-biased photodiode carries I = R P + I_d from its cathode to its
+    anode inside the device, so I enters at the cathode terminal and leaves at the
+    anode. PD1 (o1) is anode e1, cathode e2; PD2 (o2) is anode e2, cathode e3:
+
+        i_e1 = -I1,   i_e2 = I1 - I2 = R (P1 - P2),   i_e3 = I2,
+
+    (dark currents cancel in i_e2 for matched diodes); they sum to zero.
+    """
+    i1, i2 = photocurrent(power1_w, length), photocurrent(power2_w, length)
+    return {"e1": -i1, "e2": i1 - i2, "e3": i2}
+
+
+def balanced_photocurrent(
+    power1_w: sax.FloatArrayLike, power2_w: sax.FloatArrayLike, length: float = REFERENCE_LENGTH
+) -> jnp.ndarray:
+    """Output current (A) of the balanced pair into its middle terminal e2: R (P1 - P2).
+
+    Positive when PD1 (input o1) gets more light; a TIA on e2 sources this current.
+    """
+    return balanced_terminal_currents(power1_w, power2_w, length)["e2"]
+
+
+def _absorbed(ports: tuple[str, ...], wl: sax.FloatArrayLike) -> sax.SDict:
+    zero = jnp.zeros_like(jnp.asarray(wl, dtype=float), dtype=complex)
+    return {(a, b): zero for a in ports for b in ports}
+
+
+_PD = cell_defaults(ge_photodetector)
+_BALANCED = cell_defaults(balanced_photodetector)
+
+
+@register_model("ge_photodetector")
+def ge_photodetector_model(
+    *, length: float = _PD["length"], wl: sax.FloatArrayLike = WAVELENGTH
+) -> sax.SDict:
+    """Optical side of the Ge photodiode: light entering o1 is absorbed (S = 0).
+
+    The electrical side is :func:`photocurrent` (R P + I_dark) with
+    :func:`frequency_response`.
+
+    Args:
+        length: Ge length (um); sets dark current and capacitance, not the optics.
+        wl: wavelength (um), scalar or array.
+    """
+    concrete("ge_photodetector", "length", length)
+    return _absorbed(("o1",), wl)
+
+
+@register_model("balanced_photodetector")
+def balanced_photodetector_model(
+    *, length: float = _BALANCED["length"], wl: sax.FloatArrayLike = WAVELENGTH
+) -> sax.SDict:
+    """Optical side of the balanced pair: both inputs absorbed, no coupling between them.
+
+    The electrical side is :func:`balanced_terminal_currents`.
+
+    Args:
+        length: Ge length of each detector (um).
+        wl: wavelength (um), scalar or array.
+    """
+    concrete("balanced_photodetector", "length", length)
+    return _absorbed(("o1", "o2"), wl)
