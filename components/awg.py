@@ -27,6 +27,15 @@ port with circular bends of one radius that all start at one height, which keeps
 neighbours ordered and at least one aperture pitch apart (the horizontal gap between
 two such paths never shrinks with distance from the FPR).
 
+Compact models (SAX, beside the cells) know nothing of these design equations:
+the star coupler couples the drawn apertures by Fourier optics
+(:func:`fpr_coupling`); the router sums the field over the arms with the lengths
+MEASURED from its layout (:func:`awgr_field_sum`), so the channel grid, the
+passband and the outer channels' extra loss emerge from the geometry, and adds the
+fabrication crosstalk floors and excess loss the library quotes
+(:func:`awgr_transmission`). :func:`demux_transmission` and
+:func:`channel_wavelengths` give its 1 x N demultiplexer view.
+
 ::
 
     awgr: arms nested as a horseshoe, arm k exactly k dL longer than arm 0
@@ -44,16 +53,30 @@ two such paths never shrinks with distance from the FPR).
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 from dataclasses import asdict, dataclass
-from typing import Annotated
+from functools import cache, partial
+from typing import Annotated, Any
 
 import gdsfactory as gf
+import jax
+import jax.numpy as jnp
 import numpy as np
+import sax
 from gdsfactory.functions import extrude_path
 
 from components.grating_couplers import min_gap
-from components.registry import Range, register
+from components.registry import Range, register, register_model
+from components.waveguides import (
+    T_REF,
+    cell_defaults,
+    concrete,
+    drawn_cell,
+    propagation,
+    taper_index_offset,
+)
 from pdk.drc import IGNORE_ANGLE_DEG
 from pdk.params import value
 from pdk.rules import design_rules
@@ -66,6 +89,7 @@ N_G = value("strip.n_g")
 N_SLAB = value("strip.n_eff_slab")
 N_CLAD = value("strip.n_cladding")
 STRIP_WIDTH = value("strip.width")
+DN_DT = value("strip.dn_eff_dT")  # 1/K, taken for the slab too
 CHANNEL_SPACING = value("awg.channel_spacing")
 APERTURE_PITCH = value("awg.aperture_pitch")
 APERTURE_GAP = value("awg.aperture_gap")
@@ -333,11 +357,15 @@ def _measure_star(c: gf.Component) -> dict[str, float]:
     io = sorted(p.center[0] for p in c.ports if int(p.name[1:]) <= n)
     arr = sorted(p.center[0] for p in c.ports if int(p.name[1:]) > n)
     pitches = [float(np.min(np.diff(xs))) for xs in (io, arr) if len(xs) > 1]
+    optics = star_optics(c)
+    mid = (n - 1) // 2
+    to_array = np.abs(np.asarray(fpr_coupling(optics, WAVELENGTH)[mid])) ** 2
     return {
         "port_gap_um": min(pitches) - STRIP_WIDTH,
         "min_gap_um": min_gap(c),
         "arms": float(len(arr)),
         "inputs": float(len(io)),
+        "coupling_loss_db": float(-10 * np.log10(to_array.sum())),
     }
 
 
@@ -498,6 +526,11 @@ def arm_lengths(c: gf.Component) -> np.ndarray:
 
 
 def _measure_awgr(c: gf.Component) -> dict[str, float]:
+    return {**router_geometry(c), **router_metrics(**c.settings.model_dump())}
+
+
+def router_geometry(c: gf.Component) -> dict[str, float]:
+    """Phased-array quantities of a drawn router from its measured arm lengths."""
     lengths = arm_lengths(c)
     k = np.arange(len(lengths))
     dl, l0 = np.polyfit(k, lengths, 1)
@@ -623,3 +656,517 @@ def awgr(
     c.info["array_pitch_um"] = aperture_pitch
     c.info["radius_um"] = round(d.radius_um, 3)
     return c
+
+
+# --- compact models -----------------------------------------------------------------
+
+
+@jax.tree_util.register_dataclass
+@dataclass(frozen=True)
+class StarOptics:
+    """What the free-propagation model needs of a drawn star coupler (um, local frame).
+
+    Centres from the cell's ``info``; axes (unit vectors into the FPR) from the
+    Rowland mounting the cell draws: I/O apertures face the array pole P = (0, R),
+    array apertures face the focal point F = (0, 0). A JAX pytree, so the model's
+    wavelength-dependent part compiles once per geometry.
+    """
+
+    io_centres: np.ndarray  # (N, 2)
+    io_axes: np.ndarray  # (N, 2)
+    array_centres: np.ndarray  # (M, 2)
+    array_axes: np.ndarray  # (M, 2)
+    io_width: float
+    array_width: float
+    io_paths: np.ndarray  # (N,) aperture face to port, taper included
+    array_paths: np.ndarray  # (M,)
+    taper_length: float
+    io_taper_dn: float  # mean n_eff of the I/O taper minus the strip's
+    array_taper_dn: float
+
+
+def star_optics(c: gf.Component) -> StarOptics:
+    """:class:`StarOptics` of a drawn :func:`star_coupler`."""
+    info = c.info
+    radius = float(info["radius_um"])
+    io = np.array(info["io_apertures_um"], dtype=float)
+    arr = np.array(info["array_apertures_um"], dtype=float)
+    to_pole = np.array([0.0, radius]) - io
+    w_io, w_arr = float(info["io_aperture_width_um"]), float(info["array_aperture_width_um"])
+    return StarOptics(
+        io_centres=io,
+        io_axes=to_pole / np.hypot(*to_pole.T)[:, None],
+        array_centres=arr,
+        array_axes=-arr / np.hypot(*arr.T)[:, None],
+        io_width=w_io,
+        array_width=w_arr,
+        io_paths=np.array(info["io_path_lengths_um"], dtype=float),
+        array_paths=np.array(info["array_path_lengths_um"], dtype=float),
+        taper_length=float(c.settings["taper_length"]),
+        io_taper_dn=taper_index_offset(w_io, STRIP_WIDTH),
+        array_taper_dn=taper_index_offset(w_arr, STRIP_WIDTH),
+    )
+
+
+def _mode_spectrum(u: jnp.ndarray, effective_width: jnp.ndarray) -> jnp.ndarray:
+    """F(u) = integral f(x) exp(-i u x) dx of the unit-power aperture mode
+    f = sqrt(2 / W_e) cos(pi x / W_e), |x| < W_e / 2 (real: f is even), u in 1/um."""
+    a = u * effective_width / (2 * jnp.pi)
+    return jnp.sqrt(effective_width / 2) * (jnp.sinc(a - 0.5) + jnp.sinc(a + 0.5))
+
+
+def _cross(a: jnp.ndarray, b: jnp.ndarray) -> jnp.ndarray:
+    return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+
+
+@jax.jit
+def fpr_coupling(
+    optics: StarOptics, wl: sax.FloatArrayLike, temperature: sax.FloatArrayLike = T_REF
+) -> jnp.ndarray:
+    """Field coupling (..., N, M) from I/O aperture i to array aperture k through the slab.
+
+    Far-field (Fraunhofer) overlap of the two aperture modes, the Fourier-optics
+    star-coupler model (Dragone, J. Lightwave Technol. 7:479, 1989; Smit & van Dam
+    1996, sec. III) with the exact centre-to-centre distance r_ik in the phase:
+
+        t_ik = sqrt(k / (2 pi r)) F_i(k sin a_i) F_k(k sin a_k) sqrt(cos a_i cos a_k)
+               exp(i (k r - pi / 4)),   k = 2 pi n_s / wl,
+
+    a_i, a_k the angles of the line Q_i A_k to each aperture's axis, F the spectrum
+    of the TE0 mode of an aperture of effective width W_e = W + 2 / gamma,
+    gamma = k0 sqrt(n_s^2 - n_clad^2) (Kogelnik 1975; the far field the cell's
+    design uses). The sqrt(cos) obliquity makes a source's radiated power integrate
+    to exactly 1 over the half space (Parseval), and t_ik = t_ki (reciprocal).
+    Neglected: the Fresnel terms across the apertures (Fresnel number
+    W_e^2 n_s / (wl R) ~ 0.13 at the defaults: phase errors up to ~0.1 rad at the
+    array edges), slab dispersion (the cell's design equations neglect it too).
+    n_s = strip.n_eff_slab + strip.dn_eff_dT (T - T0). If the approximations ever
+    made the matrix amplify (largest singular value > 1) it is scaled to 1:
+    passive by construction; for the drawn apertures it is ~0.9.
+    """
+    wl = jnp.asarray(wl, dtype=float)[..., None, None]
+    dt = jnp.asarray(temperature, dtype=float)[..., None, None] - T_REF
+    d = optics.array_centres[None, :, :] - optics.io_centres[:, None, :]
+    r = jnp.hypot(d[..., 0], d[..., 1])
+    e = d / r[..., None]
+    a_i, a_k = optics.io_axes[:, None, :], -optics.array_axes[None, :, :]
+    cos_i, sin_i = jnp.sum(a_i * e, axis=-1), _cross(a_i, e)
+    cos_k, sin_k = jnp.sum(a_k * e, axis=-1), _cross(a_k, e)
+    k0 = 2 * jnp.pi / wl
+    n_s = N_SLAB + DN_DT * dt
+    k = k0 * n_s
+    gamma = k0 * jnp.sqrt(n_s**2 - N_CLAD**2)
+    far = _mode_spectrum(k * sin_i, optics.io_width + 2 / gamma)
+    far = far * _mode_spectrum(k * sin_k, optics.array_width + 2 / gamma)
+    t = jnp.sqrt(k / (2 * jnp.pi * r) * cos_i * cos_k) * far * jnp.exp(1j * (k * r - jnp.pi / 4))
+    largest = jnp.linalg.svd(t, compute_uv=False)[..., :1, None]
+    return t / jnp.maximum(1.0, largest)
+
+
+def _fan_outs(
+    paths: jnp.ndarray, dn: float, taper: float, wl: jnp.ndarray, temperature: jnp.ndarray
+) -> jnp.ndarray:
+    """Aperture-to-port field transmission (..., n): the linear taper at its mean n_eff
+    (:func:`components.waveguides.taper_index_offset`), then the strip fan-out."""
+    wl, temperature = wl[..., None], temperature[..., None]
+    return propagation(taper, wl, temperature, dn=dn) * propagation(paths - taper, wl, temperature)
+
+
+@jax.jit
+def star_transfer(
+    optics: StarOptics, wl: sax.FloatArrayLike, temperature: sax.FloatArrayLike = T_REF
+) -> jnp.ndarray:
+    """Port-to-port field transmission (..., N, M): I/O port i to array port k."""
+    wl, temperature = jnp.asarray(wl, dtype=float), jnp.asarray(temperature, dtype=float)
+    o = optics
+    io = _fan_outs(o.io_paths, o.io_taper_dn, o.taper_length, wl, temperature)
+    arr = _fan_outs(o.array_paths, o.array_taper_dn, o.taper_length, wl, temperature)
+    return io[..., :, None] * fpr_coupling(o, wl, temperature) * arr[..., None, :]
+
+
+@cache
+def _drawn_star(**settings: float) -> StarOptics:
+    return star_optics(drawn_cell(star_coupler, **settings))
+
+
+_STAR = cell_defaults(star_coupler)
+
+
+@register_model("star_coupler")
+def star_coupler_model(
+    *,
+    inputs: int = _STAR["inputs"],
+    arms: int = _STAR["arms"],
+    radius: float = _STAR["radius"],
+    io_pitch: float = _STAR["io_pitch"],
+    array_pitch: float = _STAR["array_pitch"],
+    aperture_gap: float = _STAR["aperture_gap"],
+    taper_length: float = _STAR["taper_length"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+) -> sax.SDict:
+    """Rowland star coupler: Fourier-optics coupling between the drawn apertures.
+
+    S(o_i, o_(N+1+k)) = fan_i * t_ik * fan_k, t_ik from :func:`fpr_coupling` between
+    the drawn aperture centres, fan-outs the strip (and taper) over the drawn path
+    lengths in ``info``. Apertures on one side do not couple to each other and the
+    FPR reflects nothing (real FPRs return < -30 dB); the power an input sends past
+    the array (~1 % by design, ``awg.array_capture``) and the mode mismatch at the
+    apertures are lost. Passive and reciprocal by construction.
+
+    Args:
+        inputs, arms, radius, io_pitch, array_pitch, aperture_gap, taper_length: the
+            cell's geometry (1, 1, um, um, um, um, um); concrete numbers.
+        wl: wavelength (um), scalar or array.
+        temperature: temperature (K) of slab and fan-outs.
+
+    The ports depend on ``inputs`` and ``arms``, and SAX learns a model's ports from
+    one call at its defaults: in a circuit with another star coupler, bind them
+    (``functools.partial(star_coupler_model, inputs=4, arms=10)``).
+    """
+    model = "star_coupler"
+    geometry = {
+        "inputs": inputs,
+        "arms": arms,
+        "radius": radius,
+        "io_pitch": io_pitch,
+        "array_pitch": array_pitch,
+        "aperture_gap": aperture_gap,
+        "taper_length": taper_length,
+    }
+    optics = _drawn_star(**{k: concrete(model, k, v) for k, v in geometry.items()})
+    t = star_transfer(optics, wl, temperature)
+    n = len(optics.io_centres)
+    s = {
+        (f"o{i + 1}", f"o{n + k + 1}"): t[..., i, k]
+        for i in range(n)
+        for k in range(len(optics.array_centres))
+    }
+    return sax.reciprocal(s)
+
+
+# --- the router's model ------------------------------------------------------------
+
+INSERTION_LOSS_DB = value("awg.insertion_loss")
+CROSSTALK_ADJACENT_DB = value("awg.crosstalk_adjacent")
+CROSSTALK_NONADJACENT_DB = value("awg.crosstalk_nonadjacent")
+MAX_CROSSTALK_DB = -10.0  # above this the floors are no longer a small perturbation
+
+
+@dataclass(frozen=True, eq=False)
+class RouterLayout:
+    """What the router model needs of a drawn :func:`awgr` (um)."""
+
+    star: StarOptics  # both star couplers are this cell; the east one drawn mirrored
+    routed: np.ndarray  # (M,) arm length between the two star couplers' array ports
+    wavelength: float  # lambda_0, a passband centre of the design
+    fsr: float  # lambda_0^2 / (n_g dL), dL measured from the layout
+    spacing: float  # FSR / N
+    centre_row: np.ndarray  # F from the centre input c = (N - 1) // 2 to every output at lambda_0
+
+    @property
+    def channels(self) -> int:
+        return len(self.star.io_centres)
+
+
+@cache
+def router_layout(channels: float, channel_spacing: float, aperture_pitch: float) -> RouterLayout:
+    """:class:`RouterLayout` of the router drawn with these settings (cached)."""
+    c = drawn_cell(
+        awgr, channels=channels, channel_spacing=channel_spacing, aperture_pitch=aperture_pitch
+    )
+    (star,) = {inst.cell for inst in c.insts if _is_star(inst)}
+    optics = star_optics(star)
+    measured = router_geometry(c)
+    layout = RouterLayout(
+        star=optics,
+        routed=arm_lengths(c) - 2 * optics.array_paths,
+        wavelength=float(c.info["wavelength_um"]),
+        fsr=measured["fsr_nm"] * 1e-3,
+        spacing=measured["channel_spacing_nm"] * 1e-3,
+        centre_row=np.zeros(0),
+    )
+    mid = (layout.channels - 1) // 2
+    row = np.asarray(awgr_field_sum(layout, layout.wavelength)[mid])
+    return dataclasses.replace(layout, centre_row=row)
+
+
+def awgr_field_sum(
+    layout: RouterLayout, wl: sax.FloatArrayLike, temperature: sax.FloatArrayLike = T_REF
+) -> jnp.ndarray:
+    """Field transmission F (..., N, N) from input p to output q of the drawn router.
+
+    Phased-array field sum F_pq = sum_k S1(p, k) exp(i phi_k) S1(N - 1 - q, k): S1
+    the star coupler's port-to-port transfer (:func:`star_transfer`), phi_k the
+    strip propagation (dispersive n_eff, loss) over the routed part of arm k as
+    measured from the layout; the east star coupler, drawn mirrored, reaches
+    output q (west to east) through its local I/O port N - 1 - q. Nothing here
+    knows the design equations: the channel grid emerges from the drawn lengths.
+    """
+    return _field_sum(layout.star, jnp.asarray(layout.routed), wl, temperature)
+
+
+@jax.jit
+def _field_sum(
+    star: StarOptics, routed: jnp.ndarray, wl: sax.FloatArrayLike, temperature: sax.FloatArrayLike
+) -> jnp.ndarray:
+    wl, temperature = jnp.asarray(wl, dtype=float), jnp.asarray(temperature, dtype=float)
+    s1 = star_transfer(star, wl, temperature)
+    arms = propagation(routed, wl[..., None], temperature[..., None])
+    return jnp.einsum("...pk,...k,...qk->...pq", s1, arms, s1[..., ::-1, :])
+
+
+def crosstalk_mixer(channels: int, adjacent_db: Any, nonadjacent_db: Any) -> jnp.ndarray:
+    """Passive circulant K (N x N) with |K_(q+-1)q / K_qq|^2 = adjacent and every other
+    |K_q'q / K_qq|^2 = nonadjacent exactly (powers in dB; neighbours counted cyclically,
+    as the channels of a cyclic router are).
+
+    K = a (I + i X), X real, symmetric and circulant with |X_q'q| the floor amplitudes:
+    K is symmetric and normal, its singular values a sqrt(1 + x_j^2) (x_j the real
+    eigenvalues of X); a = 1 / max_j sqrt(1 + x_j^2) makes the largest exactly 1.
+    The leakage is in quadrature with the through path, as a weak scatterer's is;
+    the signs of X's entries (:func:`_leak_signs`) keep max |x_j|, the power the
+    construction throws away, small (0.09 dB at N = 8 with the library's floors).
+    -inf dB gives K = I.
+    """
+    return _mixer(
+        int(channels), jnp.asarray(adjacent_db, float), jnp.asarray(nonadjacent_db, float)
+    )
+
+
+@partial(jax.jit, static_argnums=0)
+def _mixer(channels: int, adjacent_db: jnp.ndarray, nonadjacent_db: jnp.ndarray) -> jnp.ndarray:
+    n = np.arange(channels)
+    hops = np.minimum(n, channels - n)
+    adjacent, other = 10.0 ** (adjacent_db / 20.0), 10.0 ** (nonadjacent_db / 20.0)
+    x = jnp.where(hops == 0, 0.0, jnp.where(hops == 1, adjacent, other)) * _leak_signs(channels)
+    eigen = jnp.fft.fft(x).real  # x is real and symmetric
+    column = (jnp.where(hops == 0, 1.0, 0.0) + 1j * x) / jnp.sqrt(1.0 + jnp.max(eigen**2))
+    return column[(n[:, None] - n[None, :]) % channels]
+
+
+@cache
+def _leak_signs(channels: int) -> np.ndarray:
+    """Signs (+-1, symmetric, + for the neighbours) of the floors beyond the neighbours
+    that minimise the largest eigenvalue of X for the library's floors (exhaustive:
+    at most 2^11 patterns for N = 24)."""
+    n = np.arange(channels)
+    hops = np.minimum(n, channels - n)
+    far = sorted(set(hops[hops > 1].tolist()))
+    patterns = np.array(list(itertools.product((1.0, -1.0), repeat=len(far))))  # (P, H)
+    signs = np.ones((len(patterns), channels))
+    for j, h in enumerate(far):
+        signs[:, hops == h] = patterns[:, j : j + 1]
+    floors = np.where(
+        hops == 1, 10 ** (CROSSTALK_ADJACENT_DB / 20), 10 ** (CROSSTALK_NONADJACENT_DB / 20)
+    )
+    x = np.where(hops == 0, 0.0, floors) * signs
+    return signs[np.argmin(np.abs(np.fft.fft(x, axis=1).real).max(axis=1))]
+
+
+def _check_at_most(name: str, x: Any, maximum: float) -> None:
+    try:
+        bad = np.asarray(x, dtype=float) > maximum
+    except Exception:  # traced: checked where the value is concrete
+        return
+    if np.any(bad):
+        raise ValueError(f"awgr: {name}={x!r} is invalid; allowed: <= {maximum:g}")
+
+
+def _check_insertion_loss(insertion_loss_db: Any, centre: Any) -> None:
+    """Refuse a loss below what the drawn router loses by itself (``centre``: |field|)."""
+    try:
+        intrinsic = -20.0 * math.log10(float(centre))
+        bad = np.asarray(insertion_loss_db, dtype=float) < intrinsic - 1e-12
+    except Exception:  # traced: g is clipped to 1 below, the router's own loss
+        return
+    if np.any(bad):
+        raise ValueError(
+            f"awgr: insertion_loss_db={insertion_loss_db!r} is invalid; allowed: >= "
+            f"{intrinsic:.3f} dB, what the drawn router loses by itself at its centre "
+            "channel (far-field truncation, mode mismatch, arm loss, crosstalk floors)"
+        )
+
+
+_AWGR = cell_defaults(awgr)
+
+
+def awgr_transmission(
+    wl: sax.FloatArrayLike,
+    *,
+    channels: int = _AWGR["channels"],
+    channel_spacing: float = _AWGR["channel_spacing"],
+    aperture_pitch: float = _AWGR["aperture_pitch"],
+    temperature: sax.FloatArrayLike = T_REF,
+    insertion_loss_db: sax.FloatArrayLike = INSERTION_LOSS_DB,
+    crosstalk_adjacent_db: sax.FloatArrayLike = CROSSTALK_ADJACENT_DB,
+    crosstalk_nonadjacent_db: sax.FloatArrayLike = CROSSTALK_NONADJACENT_DB,
+) -> jnp.ndarray:
+    """Field transmission A (..., N, N), input p (``o(p+1)``) to output q (``o(N+q+1)``).
+
+    A_pq = g sum_r F_pr K_qr: F the drawn router's field sum (:func:`awgr_field_sum`:
+    the cyclic routing, the passband from the aperture-mode overlap, the outer
+    channels' extra loss), K the crosstalk floors (:func:`crosstalk_mixer`; Si AWG
+    crosstalk comes from fabrication phase errors the drawn geometry does not
+    have, so it is added at the measured level) and
+    g = 10^(-IL / 20) / |(F K^T)_cc(lambda_0)| <= 1 the excess loss (scattering,
+    phase errors) that makes the centre channel c = (N - 1) // 2 lose exactly
+    ``insertion_loss_db`` at lambda_0 and T0. ||F|| <= 1, ||K|| = 1 and g <= 1 make
+    ||A|| <= 1 for every parameter value. Arguments as :func:`awgr_model`.
+    """
+    model = "awgr"
+    layout = router_layout(
+        concrete(model, "channels", channels),
+        concrete(model, "channel_spacing", channel_spacing),
+        concrete(model, "aperture_pitch", aperture_pitch),
+    )
+    _check_at_most("crosstalk_adjacent_db", crosstalk_adjacent_db, MAX_CROSSTALK_DB)
+    _check_at_most("crosstalk_nonadjacent_db", crosstalk_nonadjacent_db, MAX_CROSSTALK_DB)
+    mixer = crosstalk_mixer(layout.channels, crosstalk_adjacent_db, crosstalk_nonadjacent_db)
+    mid = (layout.channels - 1) // 2
+    centre = jnp.abs(jnp.dot(layout.centre_row, mixer[mid]))
+    _check_insertion_loss(insertion_loss_db, centre)
+    g = jnp.minimum(1.0, 10.0 ** (-jnp.asarray(insertion_loss_db) / 20.0) / centre)
+    field = awgr_field_sum(layout, wl, temperature)
+    return g * jnp.einsum("...pr,qr->...pq", field, mixer)
+
+
+@register_model("awgr")
+def awgr_model(
+    *,
+    channels: int = _AWGR["channels"],
+    channel_spacing: float = _AWGR["channel_spacing"],
+    aperture_pitch: float = _AWGR["aperture_pitch"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    insertion_loss_db: sax.FloatArrayLike = INSERTION_LOSS_DB,
+    crosstalk_adjacent_db: sax.FloatArrayLike = CROSSTALK_ADJACENT_DB,
+    crosstalk_nonadjacent_db: sax.FloatArrayLike = CROSSTALK_NONADJACENT_DB,
+) -> sax.SDict:
+    """Cyclic N x N AWG router from its drawn geometry, with measured crosstalk and loss.
+
+    Input p (``o(p+1)``, west to east) reaches output q (``o(N+q+1)``, west to east)
+    at lambda_pq(n) = lambda_0 + (p - q) d_lambda + n FSR, as the field sum over the
+    MEASURED arm lengths yields it (:func:`awgr_transmission`); Gaussian-like
+    passbands, ~0.57 of the spacing wide at 3 dB for the default, from the overlap
+    of the focal spot with the output aperture's mode; outer channels lose more
+    (array element pattern). Inputs do not couple to inputs nor outputs to outputs,
+    no reflection (AWG return loss is typically > 30 dB).
+
+    Args:
+        channels, channel_spacing, aperture_pitch: the cell's settings (1, nm, um);
+            they select the drawn router, so they must be concrete numbers.
+        wl: wavelength (um), scalar or array.
+        temperature: chip temperature (K); shifts the channels by
+            lambda_0 dn/dT / n_g ~ 69 pm/K (arms and slab alike).
+        insertion_loss_db: centre channel's loss at its centre (dB), awg.insertion_loss;
+            at least the drawn router's own loss (2.26 dB at the defaults).
+        crosstalk_adjacent_db: power leaking into each cyclic neighbour output
+            relative to the addressed one (dB), awg.crosstalk_adjacent.
+        crosstalk_nonadjacent_db: the same into every other output (dB),
+            awg.crosstalk_nonadjacent.
+
+    The ports depend on ``channels``, and SAX learns a model's ports from one call
+    at its defaults: in a circuit with another N, bind it
+    (``functools.partial(awgr_model, channels=4)``).
+    """
+    a = awgr_transmission(
+        wl,
+        channels=channels,
+        channel_spacing=channel_spacing,
+        aperture_pitch=aperture_pitch,
+        temperature=temperature,
+        insertion_loss_db=insertion_loss_db,
+        crosstalk_adjacent_db=crosstalk_adjacent_db,
+        crosstalk_nonadjacent_db=crosstalk_nonadjacent_db,
+    )
+    n = a.shape[-1]
+    s = {(f"o{p + 1}", f"o{n + q + 1}"): a[..., p, q] for p in range(n) for q in range(n)}
+    return sax.reciprocal(s)
+
+
+def demux_transmission(wl: sax.FloatArrayLike, input_port: int = 0, **router: Any) -> jnp.ndarray:
+    """The router as a 1 x N demultiplexer: field transmission (..., N) from input
+    ``input_port`` (0-based, west to east) to outputs q = 0..N-1 at ``wl`` (um).
+
+    ``router``: any :func:`awgr_transmission` keyword (cell settings, temperature,
+    loss and crosstalk). Power is ``abs(...)**2``; at the channel wavelengths
+    (:func:`channel_wavelengths`) this is the per-wavelength demux matrix.
+    """
+    n = _layout_of(router).channels
+    if not 0 <= input_port < n:
+        raise ValueError(
+            f"demux_transmission: input_port={input_port!r} is invalid; allowed: 0..{n - 1}"
+        )
+    return awgr_transmission(wl, **router)[..., input_port, :]
+
+
+def _layout_of(router: dict[str, Any]) -> RouterLayout:
+    geometry = {
+        k: router.get(k, _AWGR[k]) for k in ("channels", "channel_spacing", "aperture_pitch")
+    }
+    return router_layout(*(concrete("awgr", k, v) for k, v in geometry.items()))
+
+
+def channel_wavelengths(input_port: int = 0, **router: Any) -> np.ndarray:
+    """Passband centre (um) of every output q = 0..N-1 for input ``input_port``, within
+    one FSR around lambda_0: the peak of the model's transmission near
+    lambda_0 + (p - q) d_lambda (mod FSR), refined by a parabola through the three
+    highest samples in dB (exact for a Gaussian passband). ``router`` as in
+    :func:`demux_transmission`."""
+    layout = _layout_of(router)
+    fsr, dlam = layout.fsr, layout.spacing
+    q = np.arange(layout.channels)
+    nominal = layout.wavelength + ((input_port - q) * dlam + fsr / 2) % fsr - fsr / 2
+    step = dlam / 100
+    grid = nominal[:, None] + np.arange(-40, 41)[None, :] * step  # (N, 81)
+    power = np.abs(np.asarray(demux_transmission(grid, input_port, **router))) ** 2
+    power = power[q, :, q]  # output q on its own grid
+    i = np.clip(np.argmax(power, axis=1), 1, grid.shape[1] - 2)
+    y = 10 * np.log10(np.take_along_axis(power, np.stack([i - 1, i, i + 1], axis=1), axis=1))
+    shift = 0.5 * (y[:, 0] - y[:, 2]) / (y[:, 0] - 2 * y[:, 1] + y[:, 2])
+    return grid[q, i] + shift * step
+
+
+def _hops(channels: int) -> np.ndarray:
+    """Cyclic distance |q' - q| (mod N) between every two outputs."""
+    n = np.arange(channels)
+    d = (n[:, None] - n[None, :]) % channels
+    return np.minimum(d, channels - d)
+
+
+def router_metrics(**router: Any) -> dict[str, float]:
+    """Insertion loss, crosstalk and loss uniformity (dB) of the model on the system grid.
+
+    Channel centres lambda_0 + (p - q) x the requested spacing (mod FSR), the grid
+    the router was asked for (``channel_spacing``); ``router`` as in
+    :func:`demux_transmission`. Crosstalk of pair (p, q) into output q' is
+    |A_pq'|^2 / |A_pq|^2 at the pair's centre; ``*_db`` are power means over all
+    pairs, ``*_worst_db`` the worst pair, ``crosstalk_total_worst_db`` the worst
+    sum over all q' != q (what one photodetector collects from the other channels).
+    """
+    layout = _layout_of(router)
+    n, fsr = layout.channels, layout.fsr
+    spacing = float(router.get("channel_spacing", _AWGR["channel_spacing"])) * 1e-3
+    offsets = np.arange(-(n - 1), n)  # p - q
+    grid = layout.wavelength + (offsets * spacing + fsr / 2) % fsr - fsr / 2
+    power = np.abs(np.asarray(awgr_transmission(grid, **router))) ** 2  # (2N - 1, N, N)
+    p, q = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    at_centre = power[p - q + n - 1, p]  # (p, q, q'): input p at its centre for q
+    main = at_centre[p, q, q]
+    ratio = at_centre / main[..., None]
+    hops = _hops(n)[q]  # (p, q, q')
+    adjacent, other = ratio[hops == 1], ratio[hops > 1]
+    total = np.where(hops > 0, ratio, 0.0).sum(axis=-1)
+    mid = (n - 1) // 2
+    out = {
+        "insertion_loss_db": float(-10 * np.log10(main[mid, mid])),
+        "loss_uniformity_db": float(10 * np.log10(main.max() / main.min())),
+        "crosstalk_adjacent_db": float(10 * np.log10(adjacent.mean())),
+        "crosstalk_adjacent_worst_db": float(10 * np.log10(adjacent.max())),
+        "crosstalk_total_worst_db": float(10 * np.log10(total.max())),
+    }
+    if other.size:
+        out["crosstalk_nonadjacent_db"] = float(10 * np.log10(other.mean()))
+        out["crosstalk_nonadjacent_worst_db"] = float(10 * np.log10(other.max()))
+    return out

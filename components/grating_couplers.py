@@ -17,6 +17,11 @@ et al., IEEE Photon. Technol. Lett. 19:1919, 2007); every member of the family i
 ellipse scaled about that focus, so the local fill factor is constant along a
 tooth and the trench narrows off-axis only with the local period.
 
+Compact models (SAX): a Gaussian spectrum with the library's peak loss and 1 dB
+bandwidth, centred where the Bragg condition puts the DRAWN period and fill
+factor (:func:`grating_coupler_focusing_te_model`); the fibre-array row composes
+its couplers and the loopback (:func:`grating_coupler_array_127_model`).
+
 ::
 
          grating_coupler_focusing_te                grating_coupler_array_127
@@ -31,17 +36,28 @@ tooth and the trench narrows off-axis only with the local period.
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any
 
 import gdsfactory as gf
+import jax.numpy as jnp
 import kfactory as kf
 import klayout.db as kdb
 import numpy as np
+import sax
 from gdsfactory.components.grating_couplers.functions import ellipse_arc
 from gdsfactory.routing.auto_taper import add_auto_tapers
 
-from components.registry import Range, register
-from components.waveguides import layer_region
+from components.registry import Range, register, register_model
+from components.waveguides import (
+    T_REF,
+    cell_defaults,
+    check_at_least,
+    concrete,
+    drawn_cell,
+    layer_region,
+    propagation,
+)
 from pdk.drc import IGNORE_ANGLE_DEG
 from pdk.layer_stack import THICKNESS
 from pdk.params import value
@@ -129,6 +145,33 @@ def _measure_gc(c: gf.Component) -> dict[str, float]:
         "peak_wavelength_nm": peak_wavelength(period, ff, angle) * 1e3,
         "teeth": float(len(teeth)),
         "min_trench_um": min_gap(c),
+        **coupler_spectrum_metrics(c.settings.model_dump()),
+    }
+
+
+def coupler_spectrum_metrics(settings: dict[str, Any], **physics: Any) -> dict[str, float]:
+    """Peak loss (dB), 1 dB bandwidth (nm) and the worst loss over the system band
+    (dB; ``SYSTEM_BAND_NM`` centred on constants.wavelength) read off the model's
+    spectrum at 0.01 nm steps. ``physics``: the model's loss, bandwidth, reflection."""
+
+    def power(wl: np.ndarray) -> np.ndarray:
+        s = grating_coupler_focusing_te_model(**settings, **physics, wl=wl)
+        return np.abs(np.asarray(s[("o1", "o2")])) ** 2
+
+    centre = drawn_peak_wavelength(**settings)
+    wl = np.linspace(centre - 0.15, centre + 0.15, 30001)
+    spectrum = 10 * np.log10(power(wl))
+    level = spectrum.max() - 1.0
+    inside = np.flatnonzero(spectrum >= level)
+    lo, hi = inside[0], inside[-1]  # the 1 dB points, interpolated linearly in dB
+    left = np.interp(level, spectrum[lo - 1 : lo + 1], wl[lo - 1 : lo + 1])
+    right = np.interp(level, spectrum[hi : hi + 2][::-1], wl[hi : hi + 2][::-1])
+    half_band = SYSTEM_BAND_NM * 1e-3 / 2
+    band = power(np.linspace(-half_band, half_band, 2561) + value("constants.wavelength"))
+    return {
+        "peak_loss_db": float(-spectrum.max()),
+        "bandwidth_1db_nm": float((right - left) * 1e3),
+        "band_loss_db": float(-10 * np.log10(band.min())),
     }
 
 
@@ -361,3 +404,205 @@ def _loopback(c: gf.Component, port0, port1, gc: gf.Component) -> None:
         waypoints=[p.to_dtype(c.kcl.dbu) for p in waypoints],
         cross_section="strip",
     )
+
+
+# --- compact models -------------------------------------------------------------------
+
+PEAK_LOSS_DB = value("grating_coupler.peak_loss")
+BANDWIDTH_1DB = value("grating_coupler.bandwidth_1db")  # nm
+REFLECTION_DB = value("grating_coupler.reflection")
+# full width of a Gaussian at 1 dB below its peak, in standard deviations:
+# exp(-x^2 / 2) = 10^(-1/10) at x = sqrt(0.2 ln 10)
+ONE_DB_FULL_WIDTH_SIGMAS = 2.0 * math.sqrt(0.2 * math.log(10.0))
+SYSTEM_BAND_NM = 4 * 8 * value("awg.channel_spacing")  # 4 edge nodes x 8 channels, 100 GHz
+
+_GC = cell_defaults(grating_coupler_focusing_te)
+_ARRAY = cell_defaults(grating_coupler_array_127)
+
+
+@cache
+def drawn_grating(**settings: float) -> tuple[float, float]:
+    """Period (um) and fill factor of the teeth as drawn on the coupler's axis.
+
+    The period is the least-squares slope of the tooth centres (exact to the grid);
+    the fill factor the mean tooth width over it, which carries the 1 nm grid: the
+    default 0.4725 um tooth is drawn 0.472 um wide, moving the peak by -0.37 nm.
+    """
+    teeth = teeth_on_axis(drawn_cell(grating_coupler_focusing_te, **settings))
+    period = float(np.polyfit(np.arange(len(teeth)), teeth.mean(axis=1), 1)[0])
+    return period, float(np.mean(teeth[:, 1] - teeth[:, 0]) / period)
+
+
+def _geometry(**settings: Any) -> dict[str, float]:
+    model = "grating_coupler_focusing_te"
+    return {k: concrete(model, k, v) for k, v in {**_GC, **settings}.items()}
+
+
+def drawn_peak_wavelength(**settings: Any) -> float:
+    """Bragg wavelength (um) of the grating drawn with ``settings`` (cell defaults for
+    the rest): period (ff n_220 + (1 - ff) n_90 - n_clad sin(theta)) with the drawn
+    period and fill factor and the cell's fibre angle."""
+    geometry = _geometry(**settings)
+    period, ff = drawn_grating(**geometry)
+    return peak_wavelength(period, ff, geometry["fiber_angle"])
+
+
+@register_model("grating_coupler_focusing_te")
+def grating_coupler_focusing_te_model(
+    *,
+    period: float = _GC["period"],
+    fill_factor: float = _GC["fill_factor"],
+    fiber_angle: float = _GC["fiber_angle"],
+    wavelength: float = _GC["wavelength"],
+    n_periods: int = _GC["n_periods"],
+    taper_length: float = _GC["taper_length"],
+    taper_angle: float = _GC["taper_angle"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    peak_loss_db: sax.FloatArrayLike = PEAK_LOSS_DB,
+    bandwidth_1db: sax.FloatArrayLike = BANDWIDTH_1DB,
+    reflection_db: sax.FloatArrayLike = REFLECTION_DB,
+) -> sax.SDict:
+    """Grating coupler: Gaussian fibre-to-waveguide transmission centred on the drawn
+    grating's Bragg wavelength, and a waveguide-side back-reflection.
+
+    |S_o2,o1|^2 = T0 exp(-(wl - lambda_c)^2 / (2 sigma^2)), T0 = 10^(-peak_loss_db / 10),
+    sigma = bandwidth_1db / (2 sqrt(0.2 ln 10)), so the spectrum is 1 dB down at
+    lambda_c +- bandwidth_1db / 2: the Gaussian (parabolic in dB) grating-coupler
+    model of the Luceda IPKISS ``GC1`` and SAX ``grating_coupler`` compact models,
+    which follows measured uniform gratings within their 3 dB band (Chrostowski &
+    Hochberg, Silicon Photonics Design, CUP 2015, ch. 5). lambda_c follows the
+    DRAWN period and fill factor through the Bragg condition
+    (:func:`drawn_peak_wavelength`), so a detuned grating's spectrum moves with it.
+    Phase: propagation from the port at the focus over the taper (220 nm slab
+    index) and half the grating (fill-factor index) to the fibre port at the
+    grating centre; slab and grating dispersion are neglected, so the group delay
+    is too short by a factor of about n / n_g (immaterial to interference in circuits).
+    S_o1,o1 = 10^(reflection_db / 20), real and flat; the fibre side is taken as
+    matched (the fibre tilt sends its reflection out of the fibre mode).
+
+    Args:
+        period, fill_factor, fiber_angle, wavelength, n_periods, taper_length,
+            taper_angle: the cell's geometry (um, 1, deg, um, 1, um, deg); they
+            select the drawn cell, so they must be concrete numbers.
+        wl: operating wavelength (um), scalar or array (``wavelength`` is the one
+            the focusing ellipses are drawn for).
+        peak_loss_db: fibre-to-waveguide loss at lambda_c (dB), grating_coupler.peak_loss.
+        bandwidth_1db: full 1 dB bandwidth (nm), grating_coupler.bandwidth_1db.
+        reflection_db: waveguide-side power reflection (dB), grating_coupler.reflection.
+
+    Passive exactly when |r| <= 1 - T0 (the singular values of [[r, t], [t, 0]] are
+    then <= 1 at every wavelength, as |t|^2 <= T0); a larger reflection is refused.
+    """
+    geometry = _geometry(
+        period=period,
+        fill_factor=fill_factor,
+        fiber_angle=fiber_angle,
+        wavelength=wavelength,
+        n_periods=n_periods,
+        taper_length=taper_length,
+        taper_angle=taper_angle,
+    )
+    drawn_period, drawn_ff = drawn_grating(**geometry)
+    centre = peak_wavelength(drawn_period, drawn_ff, geometry["fiber_angle"])
+    model = "grating_coupler_focusing_te"
+    check_at_least(model, "peak_loss_db", peak_loss_db, 0.0)
+    check_at_least(model, "bandwidth_1db", bandwidth_1db, 1e-3)
+    _check_gc_passive(peak_loss_db, reflection_db)
+    wl = jnp.asarray(wl, dtype=float)
+    sigma = jnp.asarray(bandwidth_1db) * 1e-3 / ONE_DB_FULL_WIDTH_SIGMAS
+    amplitude = 10.0 ** (-jnp.asarray(peak_loss_db) / 20.0) * jnp.exp(
+        -((wl - centre) ** 2) / (4.0 * sigma**2)
+    )
+    half_grating = drawn_period * geometry["n_periods"] / 2.0
+    path = N_UNETCHED * geometry["taper_length"] + grating_n_eff(drawn_ff) * half_grating
+    t = amplitude * jnp.exp(2j * jnp.pi * path / wl)
+    r = 10.0 ** (jnp.asarray(reflection_db) / 20.0) * jnp.ones_like(wl) + 0j
+    return sax.reciprocal({("o1", "o2"): t, ("o1", "o1"): r})
+
+
+def _check_gc_passive(peak_loss_db: Any, reflection_db: Any) -> None:
+    try:
+        t2 = 10.0 ** (-float(peak_loss_db) / 10.0)
+        r = 10.0 ** (float(reflection_db) / 20.0)
+    except Exception:  # traced: checked where the values are concrete
+        return
+    if r > 1.0 - t2 + 1e-15:
+        limit = 20.0 * math.log10(1.0 - t2) if t2 < 1.0 else -math.inf
+        raise ValueError(
+            f"grating_coupler_focusing_te: reflection_db={reflection_db!r} is invalid with "
+            f"peak_loss_db={peak_loss_db!r}; allowed: <= {limit:.3f} dB (passivity needs "
+            "|r| <= 1 - |t|^2)"
+        )
+
+
+@cache
+def _array_layout(n: float, with_loopback: bool, fiber_angle: float) -> tuple[dict, float]:
+    """Settings of the array's grating couplers and the loopback's drawn length (um)."""
+    c = drawn_cell(
+        grating_coupler_array_127, n=n, with_loopback=with_loopback, fiber_angle=fiber_angle
+    )
+    gcs = [i for i in c.insts if "peak_wavelength_um" in i.cell.info]
+    loop = [i for i in c.insts if "peak_wavelength_um" not in i.cell.info]
+    settings = {k: float(v) for k, v in gcs[0].cell.settings.model_dump().items()}
+    return settings, float(sum(float(i.cell.info["length"]) for i in loop))
+
+
+@register_model("grating_coupler_array_127")
+def grating_coupler_array_127_model(
+    *,
+    n: int = _ARRAY["n"],
+    with_loopback: bool = _ARRAY["with_loopback"],
+    fiber_angle: float = _ARRAY["fiber_angle"],
+    wl: sax.FloatArrayLike = WAVELENGTH,
+    temperature: sax.FloatArrayLike = T_REF,
+    peak_loss_db: sax.FloatArrayLike = PEAK_LOSS_DB,
+    bandwidth_1db: sax.FloatArrayLike = BANDWIDTH_1DB,
+    reflection_db: sax.FloatArrayLike = REFLECTION_DB,
+) -> sax.SDict:
+    """Fibre-array row: the drawn couplers side by side, plus the alignment loopback.
+
+    ``o{i}`` <-> its coupler's fibre port (``fiber{i}``, or ``fiber{i+1}`` with the
+    loopback) by :func:`grating_coupler_focusing_te_model` of the drawn coupler;
+    neighbours are uncoupled (127 um apart). The loopback joins the outer couplers'
+    waveguide ports through the drawn loop (strip, length summed over its drawn
+    straights and bends, :func:`components.waveguides.propagation`), with the
+    multiple reflections between the two couplers' waveguide-side reflections r:
+    fiber1 -> fiber(n+2) = t^2 P / (1 - r^2 P^2), fiber1 -> fiber1 = t^2 r P^2 / (1 - r^2 P^2).
+
+    Args:
+        n, with_loopback, fiber_angle: the cell's settings (select the drawn row).
+        wl: wavelength (um), scalar or array.
+        temperature: temperature of the loopback waveguide (K).
+        peak_loss_db, bandwidth_1db, reflection_db: each coupler's (dB, nm, dB), as in
+            :func:`grating_coupler_focusing_te_model`.
+
+    The ports depend on ``n`` and ``with_loopback``, and SAX learns a model's ports
+    from one call at its defaults: in a circuit with another row, bind them
+    (``functools.partial(grating_coupler_array_127_model, n=4)``).
+    """
+    model = "grating_coupler_array_127"
+    count = int(concrete(model, "n", n))
+    loopback = bool(concrete(model, "with_loopback", with_loopback))
+    gc_settings, loop_length = _array_layout(
+        count, loopback, concrete(model, "fiber_angle", fiber_angle)
+    )
+    gc = grating_coupler_focusing_te_model(
+        **gc_settings,
+        wl=wl,
+        peak_loss_db=peak_loss_db,
+        bandwidth_1db=bandwidth_1db,
+        reflection_db=reflection_db,
+    )
+    t, r = gc[("o1", "o2")], gc[("o1", "o1")]
+    first = 2 if loopback else 1
+    s: dict[tuple[str, str], Any] = {}
+    for i in range(1, count + 1):
+        s[(f"o{i}", f"fiber{i + first - 1}")] = t
+        s[(f"o{i}", f"o{i}")] = r
+    if loopback:
+        p = propagation(loop_length, wl, temperature)
+        cavity = 1.0 - (r * p) ** 2
+        last = f"fiber{count + 2}"
+        s[("fiber1", last)] = t * t * p / cavity
+        s[("fiber1", "fiber1")] = s[(last, last)] = t * t * r * p * p / cavity
+    return sax.reciprocal(s)
