@@ -10,6 +10,7 @@ from cosim.cli import (  # noqa: F401  (each module registers its commands)
     library,
     link,
     sim,
+    train,
 )
 from cosim.cli.app import app
 
