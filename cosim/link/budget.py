@@ -20,6 +20,7 @@ import numpy as np
 from scipy.constants import h as planck
 
 from cosim.link.amplifier import ase_psd
+from cosim.link.awg import port_response
 from cosim.link.config import (
     AttenuatorStage,
     DemuxStage,
@@ -140,10 +141,11 @@ def cascade(
             sig, s = sig * g, s * g
             label = f"attenuator {st.loss_db:g} dB"
         elif isinstance(st, MuxStage | DemuxStage | ExpressStage):
-            h2 = np.abs(np.asarray(st.model(spacing).passband(f))) ** 2
+            carriers = tuple(float(v) for v in np.atleast_1d(nu))
+            h2 = port_response(st.router(), grid, carriers) ** 2
             if isinstance(st, ExpressStage):
                 h2 = h2**2
-            g = float(h2[0])
+            g = h2[:, 0]
             sig, s = sig * h2, s * h2
             label = {MuxStage: "mux", DemuxStage: "demux", ExpressStage: "ROADM express"}[type(st)]
         else:  # pragma: no cover
@@ -155,18 +157,20 @@ def cascade(
 
 
 def launch_power(
-    transmitter: TransmitterConfig, traffic: TrafficConfig, channels: int
+    transmitter: TransmitterConfig, traffic: TrafficConfig, nu: np.ndarray
 ) -> np.ndarray:
-    """Mean transmitter output power per channel (W), all levels equally likely."""
-    lv = intensity_levels(transmitter.params(traffic.max_value))
-    p = 0.5 * (float(lv.lo) + float(lv.hi))  # mean of equally spaced, equiprobable levels
-    return np.full(channels, p)
+    """Mean transmitter output power (W) of channels at ``nu`` (Hz), all levels equally
+    likely."""
+    lv = intensity_levels(transmitter.params(traffic.max_value), jnp.asarray(nu, dtype=float))
+    # mean of equally spaced, equiprobable levels
+    return 0.5 * (np.asarray(lv.lo) + np.asarray(lv.hi))
 
 
 def launch_spectrum(
-    transmitter: TransmitterConfig, traffic: TrafficConfig, grid: Grid, seed: int = 0
+    transmitter: TransmitterConfig, traffic: TrafficConfig, grid: Grid, seed: int, nu: float
 ) -> np.ndarray:
-    """Fraction of a channel's power in each FFT bin for random symbols (sums to 1).
+    """Fraction of a channel's power in each FFT bin for random symbols (sums to 1),
+    for a carrier at ``nu`` (Hz; the MZM's transfer barely changes across the band).
 
     From a noise-free transmitter run on the grid (laser RIN and phase noise off: the
     1 MHz line is far below the bin width of the spectra this is used for).
@@ -177,7 +181,7 @@ def launch_spectrum(
     key_values, key_tx = jax.random.split(jax.random.PRNGKey(seed))
     x = jax.random.randint(key_values, (1, grid.n_symbols), 0, traffic.levels)
     x = x * (traffic.max_value / (traffic.levels - 1))
-    ex = np.asarray(transmit_jit(x, jnp.zeros(1), key_tx, grid, tx).ex[0])
+    ex = np.asarray(transmit_jit(x, jnp.asarray([nu]), key_tx, grid, tx).ex[0])
     spec = np.abs(np.fft.fft(ex)) ** 2
     return spec / spec.sum()
 
@@ -186,9 +190,15 @@ def link_budget(cfg: LinkConfig) -> Budget:
     """Power budget and OSNR of the configured link, element by element."""
     return cascade(
         cfg.path,
-        launch_power(cfg.transmitter, cfg.traffic, len(cfg.frequencies_hz())),
+        launch_power(cfg.transmitter, cfg.traffic, np.asarray(cfg.frequencies_hz())),
         np.asarray(cfg.frequencies_hz()),
         cfg.grid.grid(),
         cfg.channels.spacing_ghz * 1e9,
-        signal_shape=launch_spectrum(cfg.transmitter, cfg.traffic, cfg.grid.grid(), cfg.seed),
+        signal_shape=launch_spectrum(
+            cfg.transmitter,
+            cfg.traffic,
+            cfg.grid.grid(),
+            cfg.seed,
+            float(np.mean(cfg.frequencies_hz())),
+        ),
     )

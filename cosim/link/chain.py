@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from cosim.link.amplifier import edfa, optical_bandpass, power_control_gain
+from cosim.link.awg import centre_transmission
 from cosim.link.config import (
     AttenuatorStage,
     DemuxStage,
@@ -108,13 +109,13 @@ def _apply(field: OpticalField, key: jax.Array, grid: Grid, st, number, nu, spac
     if isinstance(st, AttenuatorStage):
         return attenuate(field, number), 10 ** (-number / 10)
     if isinstance(st, MuxStage | DemuxStage | ExpressStage):
-        awg = st.model(spacing)
-        il = 10 ** (-st.insertion_loss_db / 10)
+        router = st.router()
+        g = jnp.asarray(centre_transmission(router, nu))
         if isinstance(st, MuxStage):
-            return mux(field, grid, awg), il
+            return mux(field, grid, router, nu), g
         if isinstance(st, DemuxStage):
-            return demux(field, grid, awg, np.asarray(nu)), il
-        return roadm_express(field, grid, awg), il**2
+            return demux(field, grid, router, nu), g
+        return roadm_express(field, grid, router, nu), g**2
     raise TypeError(f"unknown path element {type(st).__name__}")  # pragma: no cover
 
 
@@ -134,7 +135,8 @@ def split_element(st) -> tuple[object, float]:
 
 
 def _needs_nu(st) -> bool:
-    return isinstance(st, DemuxStage) or (isinstance(st, FibreStage) and st.shared_grid)
+    awg = isinstance(st, MuxStage | DemuxStage | ExpressStage)
+    return awg or (isinstance(st, FibreStage) and st.shared_grid)
 
 
 @partial(jax.jit, static_argnums=(2, 3, 5, 6))
@@ -147,8 +149,9 @@ def apply_stage(field: OpticalField, key: jax.Array, grid: Grid, st, nu, spacing
     """One path element -> (field, nominal power gain per channel), compiled once per
     element kind and shape and reused across paths.
 
-    ``nu`` (static carrier tuple) is only needed by demultiplexers and shared-grid fibre;
-    pass None otherwise so that equal elements on different bands share one compilation.
+    ``nu`` (static carrier tuple) is only needed by AWG elements (the channels' place on
+    the router's grid) and shared-grid fibre; pass None otherwise so that equal
+    elements on different bands share one compilation.
     """
     static, number = split_element(st)
     return _apply_jit(field, key, grid, static, jnp.asarray(number, dtype=float), nu, spacing)
@@ -223,7 +226,7 @@ def _run(cfg: LinkConfig, values: jax.Array, key: jax.Array) -> LinkResult:
     field_rx, gain, powers = propagate(
         field, k_path, grid, cfg.path, nu, cfg.channels.spacing_ghz * 1e9
     )
-    lv = intensity_levels(tx)
+    lv = intensity_levels(tx, jnp.asarray(nu))
     lv_rx = IntensityLevels(lv.lo * gain, lv.hi * gain)
     wave, samples, power, g = receive(
         field_rx, k_rx, grid, cfg.receiver.params(), lv_rx, cfg.receiver.adc.agc_target

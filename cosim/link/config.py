@@ -1,7 +1,8 @@
 """Link configuration: validated pydantic models (YAML in, SI parameter objects out).
 
-Every default comes from ``pdk/device_params.yaml`` (or the MZM/AWG stand-ins, which
-read it too); field names carry their unit. Models are frozen and hashable, so a
+Every default comes from ``pdk/device_params.yaml`` or, for the modulator and the AWG,
+from the drawn cells of :mod:`components` (their geometry settings are checked against
+the cells' ranges); field names carry their unit. Models are frozen and hashable, so a
 :class:`LinkConfig` is a static argument of the jitted chain. Unknown keys are errors
 (``extra="forbid"``); :func:`format_validation_error` turns any error into one line
 naming the field.
@@ -13,15 +14,24 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from components.awg import awgr
+from components.modulators import mzm_traveling_wave, vpi_v
+from components.registry import coerce_settings
+from components.waveguides import cell_defaults
+from cosim.link.awg import AwgRouter
 from cosim.link.fibre import FibreParams
 from cosim.link.field import Grid, grid_offset
+from cosim.link.mzm import Modulator
 from cosim.link.receiver import RxParams, thermal_noise_density
-from cosim.link.standins import AwgModel, MzmModel, awg_model, mzm_model
 from cosim.link.transmitter import TxParams
 from pdk.params import value
+
+_MZM_CELL = cell_defaults(mzm_traveling_wave)
+_AWG_CELL = cell_defaults(awgr)
 
 
 def _pdk(name: str, scale: float = 1.0) -> Any:
@@ -33,16 +43,9 @@ def _pdk_int(name: str) -> Any:
     return Field(default_factory=lambda: int(value(name)))
 
 
-def _mzm(attr: str) -> Any:
-    """Default from the MZM stand-in (derived numbers such as V_pi and IL)."""
-    return Field(default_factory=lambda: getattr(mzm_model(), attr))
-
-
-def _awg(attr: str) -> Any:
-    """Default from the AWG stand-in."""
-    return Field(
-        default_factory=lambda: getattr(awg_model(value("laser.grid_spacing") * 1e9), attr)
-    )
+def _cell_setting(cell: str, name: str, v: float) -> float:
+    """``v`` checked against the range of the drawn cell's setting ``name``."""
+    return coerce_settings(cell, {name: v})[name]
 
 
 def _ghz(x: float | None) -> float | None:
@@ -126,18 +129,24 @@ class DriverConfig(_Model):
 
 
 class MzmConfig(_Model):
-    vpi_v: Positive = _mzm("vpi")
-    extinction_ratio_db: Annotated[float, Field(gt=0)] | None = _mzm("extinction_ratio_db")
-    insertion_loss_db: NonNegative = _mzm("insertion_loss_db")
-    eo_bandwidth_ghz: OptionalBandwidth = _pdk("mzm.eo_bandwidth")
+    """The travelling-wave MZM cell (``mzm_traveling_wave``) and its compact model:
+    V_pi, extinction, loss and EO response all follow from the electrode length."""
 
-    def model(self) -> MzmModel:
-        return MzmModel(
-            self.vpi_v,
-            self.extinction_ratio_db,
-            self.insertion_loss_db,
-            _ghz(self.eo_bandwidth_ghz),
-        )
+    length_um: Positive = _MZM_CELL["length"]
+    index_mismatch: float = 0.0
+    eo_response: bool = True
+
+    @field_validator("length_um")
+    @classmethod
+    def _length(cls, v: float) -> float:
+        return _cell_setting("mzm_traveling_wave", "length", v)
+
+    def model(self) -> Modulator:
+        return Modulator(self.length_um, self.index_mismatch, self.eo_response)
+
+    def eo_bandwidth_ghz(self) -> float | None:
+        bw = self.model().eo_bandwidth_hz()
+        return None if bw is None else bw * 1e-9
 
 
 class TransmitterConfig(_Model):
@@ -148,13 +157,14 @@ class TransmitterConfig(_Model):
 
     @model_validator(mode="after")
     def _monotonic_drive(self) -> TransmitterConfig:
-        half = math.pi * self.driver.swing_v / (2 * self.mzm.vpi_v)
+        vpi = vpi_v(self.mzm.length_um)  # at the model's reference wavelength
+        half = math.pi * self.driver.swing_v / (2 * vpi)
         lo, hi = self.driver.bias_phase_rad - half, self.driver.bias_phase_rad + half
         if lo < -1e-9 or hi > math.pi + 1e-9:
             raise ValueError(
                 f"transmitter.driver.swing_v = {self.driver.swing_v:g}: the drive swings the MZM "
                 f"phase over [{lo:.3f}, {hi:.3f}] rad, outside the monotonic range [0, pi] "
-                f"(V_pi = {self.mzm.vpi_v:g} V, bias {self.driver.bias_phase_rad:.3f} rad)"
+                f"(V_pi = {vpi:g} V, bias {self.driver.bias_phase_rad:.3f} rad)"
             )
         return self
 
@@ -252,21 +262,65 @@ class AttenuatorStage(_Model):
 
 
 class _AwgStage(_Model):
-    insertion_loss_db: NonNegative = _awg("insertion_loss_db")
-    crosstalk_adjacent_db: Annotated[float, Field(lt=0)] | None = _awg("crosstalk_adjacent_db")
-    crosstalk_nonadjacent_db: Annotated[float, Field(lt=0)] | None = _awg(
-        "crosstalk_nonadjacent_db"
-    )
-    passband_3db_ghz: OptionalBandwidth = _pdk("awg.passband_3db")
+    """The cyclic AWG router cell (``awgr``) used as a 1 x N filter (:mod:`cosim.link.awg`)."""
 
-    def model(self, spacing_hz: float) -> AwgModel:
-        return AwgModel(
+    channels: int = _AWG_CELL["channels"]
+    channel_spacing_nm: Positive = _AWG_CELL["channel_spacing"]
+    aperture_pitch_um: Positive = _AWG_CELL["aperture_pitch"]
+    temperature_k: Positive | None = None  # None: tuned onto the link's channels
+    input_port: Annotated[int, Field(ge=0)] | None = None  # None: best for the channels
+    insertion_loss_db: NonNegative = _pdk("awg.insertion_loss")
+    crosstalk_adjacent_db: Annotated[float, Field(lt=0)] | None = _pdk("awg.crosstalk_adjacent")
+    crosstalk_nonadjacent_db: Annotated[float, Field(lt=0)] | None = _pdk(
+        "awg.crosstalk_nonadjacent"
+    )
+    passband: bool = True
+    crosstalk: bool = True
+
+    @field_validator("channels", "channel_spacing_nm", "aperture_pitch_um")
+    @classmethod
+    def _geometry(cls, v: float, info: Any) -> float:
+        name = {"channel_spacing_nm": "channel_spacing", "aperture_pitch_um": "aperture_pitch"}
+        return _cell_setting("awgr", name.get(info.field_name, info.field_name), v)
+
+    def router(self) -> AwgRouter:
+        return AwgRouter(
+            self.channels,
+            self.channel_spacing_nm,
+            self.aperture_pitch_um,
+            self.temperature_k,
+            self.input_port,
             self.insertion_loss_db,
             self.crosstalk_adjacent_db,
             self.crosstalk_nonadjacent_db,
-            _ghz(self.passband_3db_ghz),
-            spacing_hz,
+            self.passband,
+            self.crosstalk,
         )
+
+    @model_validator(mode="after")
+    def _port(self) -> _AwgStage:
+        if self.input_port is not None and self.input_port >= self.channels:
+            raise ValueError(
+                f"input_port = {self.input_port}: the router has ports 0..{self.channels - 1}"
+            )
+        return self
+
+    def check_channels(self, nu_hz: tuple[float, ...], where: str) -> None:
+        """The carriers must fit the router: on its grid, within its N channels."""
+        lam = 299_792_458.0 / float(np.mean(nu_hz))
+        spacing_hz = 299_792_458.0 * self.channel_spacing_nm * 1e-9 / lam**2
+        steps = (np.asarray(nu_hz) - nu_hz[0]) / spacing_hz
+        if np.max(np.abs(steps - np.round(steps))) > 0.1:
+            raise ValueError(
+                f"{where}.channel_spacing_nm = {self.channel_spacing_nm:g}: the channels are "
+                f"not on the router's {spacing_hz * 1e-9:.1f} GHz grid"
+            )
+        if np.ptp(np.round(steps)) + 1 > self.channels:
+            raise ValueError(
+                f"{where}.channels = {self.channels}: the link's channels span "
+                f"{int(np.ptp(np.round(steps))) + 1} router channels; a cyclic router with "
+                f"{self.channels} ports would put two of them on one output"
+            )
 
 
 class MuxStage(_AwgStage):
@@ -385,7 +439,7 @@ class LinkConfig(_Model):
         fs = self.grid.symbol_rate_gbd * self.grid.samples_per_symbol
         bandwidths = {
             "transmitter.dac.bandwidth_ghz": self.transmitter.dac.bandwidth_ghz,
-            "transmitter.mzm.eo_bandwidth_ghz": self.transmitter.mzm.eo_bandwidth_ghz,
+            "transmitter.mzm (EO response)": self.transmitter.mzm.eo_bandwidth_ghz(),
             "receiver.photodiode.bandwidth_ghz": self.receiver.photodiode.bandwidth_ghz,
             "receiver.tia.bandwidth_ghz": self.receiver.tia.bandwidth_ghz,
         }
@@ -404,6 +458,8 @@ class LinkConfig(_Model):
         spacing = self.channels.spacing_ghz * 1e9
         grid = self.grid.grid()
         for i, st in enumerate(self.path):
+            if isinstance(st, _AwgStage):
+                st.check_channels(self.frequencies_hz(), f"path[{i}]")
             if isinstance(st, FibreStage) and st.shared_grid and st.nonlinear:
                 bins = spacing / grid.df
                 if abs(bins - round(bins)) > 1e-6:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cosim.link.awg import centre_transmission
 from cosim.link.budget import Budget, cascade, launch_power, launch_spectrum
 from cosim.link.config import (
     AttenuatorStage,
@@ -76,21 +77,24 @@ def node_budget(
             disp = disp + np.asarray(p.dispersion_at(nu)) * p.length * 1e3  # s/m -> ps/nm
         elif isinstance(st, EdfaStage):
             gain += st.gain_db
-        elif isinstance(st, MuxStage | DemuxStage):
-            passive += st.insertion_loss_db
-        elif isinstance(st, ExpressStage):
-            passive += 2 * st.insertion_loss_db
+        elif isinstance(st, MuxStage | DemuxStage | ExpressStage):
+            # the AWG model's loss at the carriers, averaged over the band (dB)
+            t = centre_transmission(st.router(), tuple(float(v) for v in nu))
+            passes = 2 if isinstance(st, ExpressStage) else 1
+            passive += passes * float(np.mean(-10 * np.log10(t)))
         elif isinstance(st, AttenuatorStage):
             passive += st.loss_db
     budget = cascade(
         path,
-        launch_power(cfg.transmitter, cfg.traffic, nu.size),
+        launch_power(cfg.transmitter, cfg.traffic, nu),
         nu,
         cfg.grid.grid(),
         cfg.channels.spacing_ghz * 1e9,
         signal_shape=signal_shape
         if signal_shape is not None
-        else launch_spectrum(cfg.transmitter, cfg.traffic, cfg.grid.grid(), cfg.seed),
+        else launch_spectrum(
+            cfg.transmitter, cfg.traffic, cfg.grid.grid(), cfg.seed, float(np.mean(nu))
+        ),
     )
     return NodeBudget(
         node=name,
@@ -108,5 +112,6 @@ def node_budget(
 
 def network_budget(cfg: NetworkConfig) -> list[NodeBudget]:
     """:func:`node_budget` for every edge node, in the order of the configuration."""
-    shape = launch_spectrum(cfg.transmitter, cfg.traffic, cfg.grid.grid(), cfg.seed)
+    centre = float(cfg.channels.anchor_thz * 1e12)
+    shape = launch_spectrum(cfg.transmitter, cfg.traffic, cfg.grid.grid(), cfg.seed, centre)
     return [node_budget(cfg, n.name, shape) for n in cfg.nodes if n.kind == "edge"]

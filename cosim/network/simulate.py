@@ -60,7 +60,6 @@ def simulate_network(
     grid = cfg.grid.grid()
     spacing = cfg.channels.spacing_ghz * 1e9
     tx = cfg.transmitter.params(cfg.traffic.max_value)
-    lv = intensity_levels(tx)
     t = cfg.traffic
     base = jax.random.PRNGKey(cfg.seed)
     edges = [n for n in cfg.nodes if n.kind == "edge"]
@@ -84,6 +83,7 @@ def simulate_network(
     if progress:
         progress("centre")
     all_nu = tuple(float(v) for v in np.concatenate([np.asarray(f.nu) for f in fields]))
+    lv = intensity_levels(tx, jnp.asarray(all_nu))
     k_drop, k_rx = jax.random.split(jax.random.fold_in(base, len(edges)))
     field, g_drop = apply_stage(_concat(fields), k_drop, grid, drop, all_nu, spacing)
     gain = jnp.concatenate(gains) * g_drop

@@ -19,8 +19,10 @@ import heapq
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cosim.link.awg import centre_transmission, channel_plan
 from cosim.link.config import (
     ChannelsConfig,
     ConfigError,
@@ -121,6 +123,7 @@ class NetworkConfig(_Model):
         for n in self.nodes:
             if n.kind == "edge":
                 route(self, n.name)  # raises when unreachable
+        self.awg.check_channels(self.frequencies_hz(), "awg")
         return self
 
     @property
@@ -132,6 +135,20 @@ class NetworkConfig(_Model):
 
     def frequency_hz(self, index: int) -> float:
         return self.channels.anchor_thz * 1e12 + index * self.channels.spacing_ghz * 1e9
+
+    def frequencies_hz(self) -> tuple[float, ...]:
+        """Every channel the edge nodes send (Hz), ascending."""
+        indices = sorted(k for n in self.nodes for k in n.channels)
+        return tuple(self.frequency_hz(k) for k in indices)
+
+    def awg_stage(self) -> MuxStage:
+        """The network's AWG wired and tuned once for all channels of the network (unless
+        the configuration fixes port and temperature), so that every add, express and
+        drop port shares one grid."""
+        plan = channel_plan(self.awg.router(), self.frequencies_hz())
+        return self.awg.model_copy(
+            update={"temperature_k": plan.temperature, "input_port": plan.input_port}
+        )
 
 
 def _adjacency(cfg: NetworkConfig) -> dict[str, list[tuple[str, int]]]:
@@ -177,8 +194,13 @@ def route(cfg: NetworkConfig, node: str) -> list[tuple[str, int]]:
 
 def node_path(cfg: NetworkConfig, node: str) -> tuple[Any, ...]:
     """The :mod:`cosim.link` path elements from ``node``'s transmitters to its OPU port."""
-    awg = cfg.awg.model_dump(exclude={"type"})
+    stage = cfg.awg_stage()
+    awg = stage.model_dump(exclude={"type"})
     mux, express, drop = MuxStage(**awg), ExpressStage(**awg), DemuxStage(**awg)
+    # 'auto' gains compensate the AWG's mean loss (model) over the network's channels
+    awg_loss_db = float(
+        np.mean(-10 * np.log10(centre_transmission(stage.router(), cfg.frequencies_hz())))
+    )
     elements: list[Any] = []
     added = False
     for nxt, i in route(cfg, node):
@@ -190,9 +212,7 @@ def node_path(cfg: NetworkConfig, node: str) -> tuple[Any, ...]:
             amp = link.amplifier
             gain = amp.gain_db
             if gain == "auto":
-                loss = (
-                    2 * express.insertion_loss_db if entering is express else mux.insertion_loss_db
-                )
+                loss = 2 * awg_loss_db if entering is express else awg_loss_db
                 gain = span.loss_db_per_km * span.length_km + loss
             elements.append(EdfaStage(gain_db=gain, noise_figure_db=amp.noise_figure_db))
         elements.append(entering)

@@ -36,6 +36,9 @@ BAD = [
     ({"path": [{"type": "fiber"}]}, "path[0]", "fiber"),
     ({"transmitter": {"dac": {"sample_rate_gsps": 15}}}, "sample_rate_gsps", "multiple"),
     ({"path": [{"type": "edfa"}]}, "path[0].edfa", "exactly one"),
+    ({"transmitter": {"mzm": {"length_um": 100}}}, "transmitter.mzm.length_um", "[200, 8000]"),
+    ({"channels": {"count": 12}}, "path[0].channels = 8", "one output"),
+    ({"path": [{"type": "mux", "channels": 40}]}, "path[0].mux.channels", "[2, 24]"),
 ]
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from scipy.constants import Boltzmann, elementary_charge
 
+from cosim.link.config import MzmConfig
 from cosim.link.field import Grid, OpticalField
 from cosim.link.filters import noise_bandwidth_gaussian
 from cosim.link.receiver import (
@@ -26,7 +27,6 @@ from cosim.link.receiver import (
     thermal_noise_density,
     tia,
 )
-from cosim.link.standins import mzm_model
 from cosim.link.transmitter import TxParams, laser_field
 from pdk.params import value
 
@@ -116,7 +116,7 @@ def test_sampling_phase_picks_the_right_instant():
 def test_laser_rin_and_linewidth():
     """Detected RIN variance = RIN (P R)^2 B_n; phase diffusion variance 2 pi dnu tau."""
     rin = 10 ** (-140 / 10)
-    tx = TxParams(1e-3, rin, 1e6, None, None, 5.0, math.pi / 2, mzm_model())
+    tx = TxParams(1e-3, rin, 1e6, None, None, 5.0, math.pi / 2, MzmConfig().model())
     fields = jax.vmap(lambda k: laser_field(k, GRID, tx))(
         jax.random.split(jax.random.PRNGKey(6), 4)
     )

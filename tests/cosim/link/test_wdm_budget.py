@@ -11,11 +11,11 @@ import pytest
 from scipy.constants import h
 
 from cosim.link.amplifier import edfa
+from cosim.link.awg import centre_transmission
 from cosim.link.budget import OSNR_REFERENCE_BANDWIDTH, cascade
 from cosim.link.chain import propagate
-from cosim.link.config import AttenuatorStage, EdfaStage, FibreStage
+from cosim.link.config import AttenuatorStage, DemuxStage, EdfaStage, FibreStage
 from cosim.link.field import Grid, OpticalField, mean_power
-from cosim.link.standins import awg_model
 from cosim.link.wdm import demux, mux, roadm_express
 from pdk.params import value
 
@@ -30,25 +30,36 @@ def cw(powers_w) -> OpticalField:
 
 
 def test_awg_insertion_loss_and_express_path():
-    awg = awg_model(SPACING)
+    """Each channel loses at least the router's calibrated centre loss awg.insertion_loss
+    and at most that plus its loss non-uniformity (outer ports, ~3 dB for the drawn
+    8-port router, components.awg.router_metrics); the express path twice as much."""
+    router = DemuxStage(passband=False).router()
+    nu = tuple(float(v) for v in NU[:3])
+    t = centre_transmission(router, nu)
     il = value("awg.insertion_loss")  # dB, Si AWG
+    assert np.all(-10 * np.log10(t) > il - 0.01)
+    assert np.all(-10 * np.log10(t) < il + 3.1)
     field = cw([1e-3] * 3)
-    assert float(mean_power(mux(field, GRID, awg))[0]) == pytest.approx(1e-3 * 10 ** (-il / 10))
-    # through a ROADM: demultiplexer + multiplexer
-    got = float(mean_power(roadm_express(field, GRID, awg))[0])
-    assert got == pytest.approx(1e-3 * 10 ** (-2 * il / 10), rel=1e-12)
+    np.testing.assert_allclose(np.asarray(mean_power(mux(field, GRID, router, nu))), 1e-3 * t)
+    got = np.asarray(mean_power(roadm_express(field, GRID, router, nu)))
+    np.testing.assert_allclose(got, 1e-3 * t**2, rtol=1e-12)
 
 
 def test_demux_crosstalk_levels():
-    """Only channel 2 lit: its neighbours get the adjacent crosstalk (-25 dB), the
-    others the non-adjacent level (-32 dB), relative to the lit channel's input."""
-    awg = awg_model(SPACING)
-    out = demux(cw([0, 0, 1e-3, 0, 0]), GRID, awg, NU)
-    xt = np.asarray(jnp.mean(out.p_incoherent, axis=-1)) / 1e-3
+    """Only channel 2 lit: its neighbours' ports get about the adjacent crosstalk floor,
+    the others the non-adjacent one, relative to what channel 2's own port receives."""
+    router = DemuxStage().router()
+    nu = tuple(float(v) for v in NU)
+    out = demux(cw([0, 0, 1e-3, 0, 0]), GRID, router, nu)
+    own = centre_transmission(router, nu)[2]
+    leak = np.asarray(jnp.mean(out.p_incoherent, axis=-1))
+    assert leak[2] == 0.0
+    xt = 10 * np.log10(leak[[0, 1, 3, 4]] / (1e-3 * own))
     adj, far = value("awg.crosstalk_adjacent"), value("awg.crosstalk_nonadjacent")
-    np.testing.assert_allclose(10 * np.log10(xt[[1, 3]]), adj, atol=1e-9)
-    np.testing.assert_allclose(10 * np.log10(xt[[0, 4]]), far, atol=1e-9)
-    assert xt[2] == 0.0
+    # the drawn router's own sidelobes and the outer ports' extra loss move the
+    # floors by up to ~1.5 dB (components.awg.router_metrics: worst pairs)
+    np.testing.assert_allclose(xt[[1, 2]], adj, atol=1.5)
+    np.testing.assert_allclose(xt[[0, 3]], far, atol=2.0)
 
 
 def test_osnr_of_one_amplifier_is_58_plus_pin_minus_nf():
