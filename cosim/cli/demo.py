@@ -1,7 +1,9 @@
 """``opticloud demo``: the main job on the built-in default scenario.
 
 Until the co-simulation lands this is the design-kit job: the library sheet GDS
-(every cell on one die), its PNG preview, the DRC report and the spec report.
+(every cell on one die), its PNG preview, the DRC report and the spec report, and the
+default OPU chip (``circuits.opu_chip``: a 4 x 4 microring weight bank with its fibre
+array and pads) with its PNG preview and DRC report.
 """
 
 from __future__ import annotations
@@ -71,6 +73,41 @@ def build_library_outputs(folder: Path) -> dict:
     }
 
 
+def build_opu_outputs(folder: Path) -> dict:
+    """Write the default OPU chip's GDS, PNG and DRC report (.lyrdb/.json) into ``folder``."""
+    from circuits.opu_chip import opu_chip
+    from cosim.reports.render import render_png
+    from pdk.drc import run_drc
+
+    with console.status("building and routing the OPU chip ..."):
+        chip = opu_chip()
+        gds = folder / "opu_chip.gds"
+        chip.write_gds(gds)
+    info = chip.info
+    console.print(
+        f"[green]✓[/] OPU chip: {info['kind']} {info['rows']}x{info['cols']}, "
+        f"{info['pads']} pads, {info['gratings']} grating couplers, "
+        f"{info['die_width_um'] / 1e3:.2f} x {info['die_height_um'] / 1e3:.2f} mm"
+    )
+    with console.status("rendering the OPU chip ..."):
+        png = render_png(gds, folder / "opu_chip.png")
+    with console.status("running DRC on the OPU chip ..."):
+        drc = run_drc(gds)
+        drc.write_lyrdb(folder / "opu_chip.lyrdb")
+        drc.write_json(folder / "opu_chip_drc.json")
+    console.print(
+        f"[{'green' if drc.violations == 0 else 'red'}]✓[/] OPU chip DRC: "
+        f"{drc.violations} violations"
+    )
+    return {
+        "opu_gds": gds,
+        "opu_png": png,
+        "opu_drc": folder / "opu_chip.lyrdb",
+        "opu_drc_json": folder / "opu_chip_drc.json",
+        "opu_drc_violations": drc.violations,
+    }
+
+
 @app.command()
 def demo(
     out: Annotated[
@@ -86,6 +123,7 @@ def demo(
     private_dir_permissions(staging)
     try:
         result = build_library_outputs(staging)
+        result.update(build_opu_outputs(staging))
         if target.exists():
             target.rmdir()
         staging.rename(target)
@@ -95,8 +133,9 @@ def demo(
     table = Table(title=f"results in {target}")
     table.add_column("what")
     table.add_column("file")
-    for key in ("gds", "png", "lyp", "drc", "drc_json", "specs_json"):
+    keys = ("gds", "png", "lyp", "drc", "drc_json", "specs_json")
+    for key in (*keys, "opu_gds", "opu_png", "opu_drc", "opu_drc_json"):
         table.add_row(key, str(target / Path(result[key]).name))
     console.print(table)
-    if result["drc_violations"] or result["spec_failures"]:
+    if result["drc_violations"] or result["spec_failures"] or result["opu_drc_violations"]:
         raise typer.Exit(EXIT_FAIL)

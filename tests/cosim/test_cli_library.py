@@ -73,3 +73,31 @@ def test_help_everywhere():
     for cmd in ([], ["cells"], ["gds"], ["verify"], ["demo"], ["drc"]):
         r = runner.invoke(app, [*cmd, "--help"])
         assert r.exit_code == 0, (cmd, r.output)
+
+
+def test_demo_writes_the_opu_chip_and_fails_on_its_drc(tmp_path, monkeypatch):
+    import cosim.cli.demo as demo_cli
+    import pdk.drc
+    from pdk.drc import DrcReport
+
+    # the library sheet part of the demo has its own checks; only the OPU chip here
+    library = {k: f"{k}.x" for k in ("gds", "png", "lyp", "drc", "drc_json", "specs_json")}
+    library |= {"drc_violations": 0, "spec_failures": []}
+    monkeypatch.setattr(demo_cli, "build_library_outputs", lambda folder: dict(library))
+    out = tmp_path / "demo"
+    r = runner.invoke(app, ["demo", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    for name in ("opu_chip.gds", "opu_chip.png", "opu_chip.lyrdb", "opu_chip_drc.json"):
+        assert (out / name).stat().st_size > 0, name
+    for key in ("opu_gds", "opu_png", "opu_drc", "opu_drc_json"):  # rows of the table
+        assert key in r.output
+    assert (out / "opu_chip.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((out / "opu_chip_drc.json").read_text())["violations"] == 0
+
+    def dirty(layout, *args, **kwargs):
+        return DrcReport(violations=1, by_rule={"M2.SPACE": 1}, top="opu_chip", dbu=0.001)
+
+    monkeypatch.setattr(pdk.drc, "run_drc", dirty)
+    r = runner.invoke(app, ["demo", "--out", str(tmp_path / "dirty")])
+    assert r.exit_code == 1, r.output
+    assert json.loads((tmp_path / "dirty" / "opu_chip_drc.json").read_text())["violations"] == 1
