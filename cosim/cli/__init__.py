@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from cosim.cli import (  # noqa: F401  (each module registers its commands)
     bench,
+    control,
+    core,
     demo,
     drc,
     library,
