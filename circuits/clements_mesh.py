@@ -118,6 +118,7 @@ y = Re(gain T) x; the electronics multiply back max(x) and the SVD scale.
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -1560,7 +1561,7 @@ def _state_key(ni: NonIdealities, wl: float) -> tuple:
     )
 
 
-class _MeshCore:
+class _MeshCore(ABC):
     """Shared machinery: topology, evaluators, device tables, programming."""
 
     homodyne = True
@@ -1572,8 +1573,9 @@ class _MeshCore:
         self._tables: dict[tuple, Tables] = {}
         self._states: dict[tuple, DeviceState] = {}
 
-    def layout(self) -> gf.Component:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def layout(self) -> gf.Component:
+        """The layout this core's topology is traced from (mesh or SVD core)."""
 
     def at_wavelength(self, wl: float) -> Any:
         """The same chip (layout, topology, compiled evaluators shared) at another

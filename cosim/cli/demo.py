@@ -31,7 +31,7 @@ def build_library_outputs(folder: Path) -> dict:
     from circuits.library_sheet import library_sheet
     from components.specs import verify_cell
     from cosim.cli.app import write_json
-    from cosim.reports.render import render_png
+    from cosim.render import render_png
     from pdk.drc import run_drc
     from pdk.layers import write_lyp
 
@@ -76,7 +76,7 @@ def build_library_outputs(folder: Path) -> dict:
 def build_opu_outputs(folder: Path) -> dict:
     """Write the default OPU chip's GDS, PNG and DRC report (.lyrdb/.json) into ``folder``."""
     from circuits.opu_chip import opu_chip
-    from cosim.reports.render import render_png
+    from cosim.render import render_png
     from pdk.drc import run_drc
 
     with console.status("building and routing the OPU chip ..."):

@@ -88,7 +88,7 @@ def gds(
     with atomic_path(output) as tmp:
         component.write_gds(tmp.with_suffix(".gds") if tmp.suffix != ".gds" else tmp)
     if png is not None:
-        from cosim.reports.render import render_png
+        from cosim.render import render_png
 
         with atomic_path(png) as tmp:
             render_png(output, tmp)

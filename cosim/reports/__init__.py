@@ -1,1 +1,0 @@
-"""Reports: rendered layouts, plots and result pages."""
