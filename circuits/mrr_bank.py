@@ -133,7 +133,7 @@ from components.rings import (
     add_drop_cavity,
     heater_delta,
 )
-from components.waveguides import DN_DT, LOSS_DB_CM, T_REF, propagation
+from components.waveguides import DN_DT, LOSS_DB_CM, T_REF, optical_netlist, propagation
 from pdk.params import value
 
 jax.config.update("jax_enable_x64", True)
@@ -193,34 +193,10 @@ class BankTopology:
 
 
 def extract_netlist(c: gf.Component) -> dict[str, Any]:
-    """Flat optical netlist of the bank with each instance's ``info`` folded into its settings.
-
-    As ``components.waveguides.optical_netlist``: the drawn quantities in ``info`` (bend
-    path lengths, taper index offsets, ring circumference) become settings, the cell's
-    own settings win over them; electrical ports and nets are dropped.
-    """
+    """Flat optical netlist of the bank (``components.waveguides.optical_netlist``)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Unconnected ports")
-        netlist = c.get_netlist()
-    insts = {inst.name: inst for inst in c.insts}
-
-    def optical(ref: str) -> bool:
-        inst, port = ref.split(",")
-        return insts[inst].ports[port].port_type == "optical"
-
-    netlist["instances"] = {
-        name: {
-            "component": inst["component"],
-            "settings": {
-                **insts[name].cell.info.model_dump(),
-                **insts[name].cell.settings.model_dump(),
-            },
-        }
-        for name, inst in netlist["instances"].items()
-    }
-    netlist["ports"] = {k: v for k, v in netlist["ports"].items() if optical(v)}
-    netlist["nets"] = [n for n in netlist["nets"] if optical(n["p1"]) and optical(n["p2"])]
-    return netlist
+        return optical_netlist(c)
 
 
 def bank_topology(c: gf.Component) -> BankTopology:

@@ -61,16 +61,17 @@ TAPER_LENGTH = value("heater.taper_length")
 CONTACT_CLEARANCE = max(_RULES.min_space(m) for m in ("HEATER", "M1", "M2")) / 2
 
 
-def _enclosure(inner: str) -> float:
+def enclosure(inner: str) -> float:
+    """Largest enclosure the deck asks of via layer ``inner`` (um)."""
     return max(e.min for e in _RULES.enclosures if e.inner == inner)
 
 
-def _via(layer: str) -> gf.Component:
-    """A single via of the rule deck's minimum size, at the densest legal pitch."""
+def rule_via(layer: str) -> gf.Component:
+    """One via of the deck's minimum size at the densest legal pitch, with its enclosure."""
     rule = _RULES.layers[layer]
     return gf.components.via(
         size=(rule.min_width, rule.min_width),
-        enclosure=_enclosure(layer),
+        enclosure=enclosure(layer),
         layer=layer,
         pitch=rule.min_width + rule.min_space,
     )
@@ -81,7 +82,7 @@ def heater_via_stack(size: float = CONTACT_SIZE) -> gf.Component:
     return gf.components.via_stack(
         size=(size, size),
         layers=("HEATER", "M1", "M2"),
-        vias=(_via("VIAC"), _via("VIA1"), None),
+        vias=(rule_via("VIAC"), rule_via("VIA1"), None),
     )
 
 

@@ -37,6 +37,7 @@ import sax
 from scipy.optimize import brentq, minimize_scalar
 
 from components.couplers import mmi_1x2
+from components.heaters import enclosure, rule_via
 from components.pads import PAD_PITCH, PAD_SIZE, bond_pad
 from components.registry import Range, register, register_model
 from components.waveguides import (
@@ -62,22 +63,6 @@ UM_PER_CM = 1e4
 
 
 # --- contact stacks (shared by the active cells) -------------------------------------
-
-
-def enclosure(inner: str) -> float:
-    """Largest enclosure the deck asks of via layer ``inner`` (um)."""
-    return max(e.min for e in _RULES.enclosures if e.inner == inner)
-
-
-def rule_via(layer: str) -> gf.Component:
-    """One via of the deck's minimum size at the densest legal pitch, with its enclosure."""
-    rule = _RULES.layers[layer]
-    return gf.components.via(
-        size=(rule.min_width, rule.min_width),
-        enclosure=enclosure(layer),
-        layer=layer,
-        pitch=rule.min_width + rule.min_space,
-    )
 
 
 def contact_stack(

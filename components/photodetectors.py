@@ -27,7 +27,8 @@ import gdsfactory as gf
 import jax.numpy as jnp
 import sax
 
-from components.modulators import contact_stack, enclosure
+from components.heaters import enclosure
+from components.modulators import contact_stack
 from components.registry import Range, register, register_model
 from components.waveguides import (
     WAVELENGTH,

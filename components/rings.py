@@ -39,15 +39,8 @@ import sax
 from scipy.optimize import brentq, minimize_scalar
 
 from components.couplers import coupling_coefficient
-from components.heaters import heater_phase
-from components.modulators import (
-    C_PER_LENGTH,
-    PN_LOSS_DB_CM,
-    RIB_LOSS_DB_CM,
-    contact_stack,
-    enclosure,
-    rule_via,
-)
+from components.heaters import enclosure, heater_phase, rule_via
+from components.modulators import C_PER_LENGTH, PN_LOSS_DB_CM, RIB_LOSS_DB_CM, contact_stack
 from components.registry import Range, register, register_model
 from components.waveguides import (
     LOSS_DB_CM,
