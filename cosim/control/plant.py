@@ -88,31 +88,32 @@ def ring_cavity(wavelength_um: float = 1.55) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class PlantParams:
-    """Numbers of the plant; :meth:`from_pdk` reads them from the device library."""
+    """Numbers of the plant, in the units their names carry; build it with
+    :meth:`from_pdk`, which reads every one from the device library."""
 
     n_rings: int
+    wavelength_um: float
+    r1: float
+    r2: float
+    a: float
+    circumference_um: float
+    n_g: float
+    dn_dT_per_k: float
+    p_pi_mw: float
+    p_max_mw: float
+    tau_us: float
+    crosstalk: float
+    laser_mw: float  # per line, at the ring bus
+    tap: float
+    responsivity_a_per_w: float
+    dark_na: float
+    r_tia_kohm: float
+    adc_full_scale_v: float
+    bandwidth_mhz: float
+    rin_db_hz: float
+    temperature_k: float
     dac_bits: int = 16
     adc_bits: int = 12
-    wavelength_um: float = 1.55
-    r1: float = 0.955
-    r2: float = 0.955
-    a: float = 0.9989
-    circumference_um: float = 64.8
-    n_g: float = 4.2
-    dn_dT_per_k: float = 1.86e-4
-    p_pi_mw: float = 22.0
-    p_max_mw: float = 60.0
-    tau_us: float = 10.0
-    crosstalk: float = 0.08
-    laser_mw: float = 4.5  # per line, at the ring bus
-    tap: float = 0.01
-    responsivity_a_per_w: float = 1.0
-    dark_na: float = 5.0
-    r_tia_kohm: float = 20.0
-    adc_full_scale_v: float = 1.25
-    bandwidth_mhz: float = 1.5
-    rin_db_hz: float = -155.0
-    temperature_k: float = 300.0
 
     @classmethod
     def from_pdk(
