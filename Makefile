@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_PY := $(VENV)/.stamp-python
 STAMP_SYS := $(VENV)/.stamp-system
-DEBIAN_PKGS := iverilog yosys
+DEBIAN_PKGS := iverilog yosys chromium
 
 .PHONY: demo test lint format setup clean
 
@@ -18,8 +18,9 @@ $(STAMP_PY): pyproject.toml constraints.txt | $(STAMP_SYS)
 	touch $@
 
 # Debian packages are installed only when missing (root or sudo); python3-venv
-# only where the interpreter cannot create a venv by itself.
-$(STAMP_SYS):
+# only where the interpreter cannot create a venv by itself. Re-checked when the
+# Makefile (the package list) changes.
+$(STAMP_SYS): Makefile
 	@missing=""; for p in $(DEBIAN_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	$(PY) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \

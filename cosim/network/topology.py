@@ -57,6 +57,7 @@ class NodeConfig(_Model):
 class AmplifierConfig(_Model):
     gain_db: float | Literal["auto"] = "auto"
     noise_figure_db: float = Field(default_factory=lambda: value("edfa.noise_figure"))
+    ase: bool = True  # off: a noiseless gain block (to isolate other impairments)
 
     @field_validator("noise_figure_db")
     @classmethod
@@ -214,7 +215,9 @@ def node_path(cfg: NetworkConfig, node: str) -> tuple[Any, ...]:
             if gain == "auto":
                 loss = 2 * awg_loss_db if entering is express else awg_loss_db
                 gain = span.loss_db_per_km * span.length_km + loss
-            elements.append(EdfaStage(gain_db=gain, noise_figure_db=amp.noise_figure_db))
+            elements.append(
+                EdfaStage(gain_db=gain, noise_figure_db=amp.noise_figure_db, ase=amp.ase)
+            )
         elements.append(entering)
         added = True
     return tuple(elements)
