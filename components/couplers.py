@@ -94,7 +94,7 @@ def directional_coupler(
     ] = DC_GAP,
     length: Annotated[
         float, Range(1.0, 200.0, "um", "straight coupling section", corners=(1.0, 50.0))
-    ] = value("directional_coupler.coupling_length_200nm") / 2,
+    ] = value("directional_coupler.length_3db"),
     port_pitch: Annotated[
         float, Range(2.0, 10.0, "um", "port waveguides >= 1.5 um apart stay uncoupled")
     ] = value("directional_coupler.port_pitch"),
@@ -105,8 +105,9 @@ def directional_coupler(
     """Symmetric directional coupler: two strips ``gap`` um apart over ``length`` um.
 
     S-bends ``bend_length`` um long bring the arms from ``port_pitch`` um to the
-    coupling section. Default length is half the full-transfer length at 200 nm
-    gap (a 3 dB coupler, neglecting the coupling in the S-bends).
+    coupling section. The default length (directional_coupler.length_3db) makes the
+    default coupler 3 dB at 1550 nm: half the full-transfer length at 200 nm gap
+    minus what the S-bends couple (``info["effective_coupling_length"] - length``).
 
     ::
 

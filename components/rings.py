@@ -337,13 +337,14 @@ def ring_pn_modulator(
         float,
         Range(RIB_MIN_RADIUS, 50.0, "um", ">= rib radius_min (slab leakage); FSR < 2 nm beyond"),
     ] = value("ring.radius"),
-    gap: Gap = value("ring.gap"),
+    gap: Gap = value("ring.pn_gap"),
 ) -> gf.Component:
     """All-pass depletion-mode ring modulator: rib ring with a lateral PN junction.
 
     A 500 nm rib ring of centre-line ``radius`` sits ``gap`` um (rib edge to edge)
-    from a straight rib bus, both on one 90 nm slab. The ring is doped with
-    gdsfactory's lateral PN profile (P inside, N outside; N+/P+ from
+    from a straight rib bus, both on one 90 nm slab; the default gap (ring.pn_gap)
+    over-couples the ring so that its linewidth passes the symbol rate. The ring
+    is doped with gdsfactory's lateral PN profile (P inside, N outside; N+/P+ from
     ``mzm.medium_doping_offset``, N++/P++ from ``mzm.contact_doping_offset`` to
     ``ring.pn_doping_width``) along all of its circumference except the sector
     facing the bus, which stays undoped so no implant comes within 1 um of the bus.

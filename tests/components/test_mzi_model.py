@@ -8,20 +8,24 @@ port wiring and every sub-model at once.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
 
+from components.couplers import directional_coupler, directional_coupler_model
 from components.mzi import (
     MZI_PORTS,
+    SPLITTERS,
     arm_lengths,
     heater_powers_for_theta,
+    mzi_2x2_heater,
     mzi_2x2_heater_model,
     mzi_circuit,
     mzi_ideal_transfer,
 )
 from components.registry import MEASURES, build
-from components.specs import verify_cell
+from components.specs import check, load_spec, measure, verify_cell
 from pdk.params import value
 
 LAMBDA0 = value("constants.wavelength")
@@ -114,8 +118,20 @@ def test_extinction_ratio_is_set_by_the_mmi_imbalance():
     assert m["insertion_loss_db"] == pytest.approx(expected_il, abs=1e-6)
 
 
-def test_spec_catches_an_mzi_whose_couplers_are_not_3db():
-    # the default directional coupler is 69:31 once its S-bends couple
-    result = verify_cell("mzi_2x2_heater", {"splitter": "dc"})
-    failed = {q.name for q in result.quantities if not q.passed}
+def test_spec_catches_an_mzi_whose_couplers_are_not_3db(monkeypatch):
+    # the default directional coupler is 3 dB with its S-bends: its MZI meets the sheet
+    assert verify_cell("mzi_2x2_heater", {"splitter": "dc"}).passed
+    # fault: couplers drawn L_x / 2 long, ignoring what their S-bends couple
+    half = value("directional_coupler.coupling_length_200nm") / 2
+    monkeypatch.setitem(SPLITTERS, "dc_lx2", partial(directional_coupler, length=half))
+    c = mzi_2x2_heater(splitter="dc_lx2")
+    s = directional_coupler_model(length=half)
+    r = float(np.abs(s[("o1", "o4")]) ** 2 / np.abs(s[("o1", "o3")]) ** 2)  # bar / cross, 21:79
+    m = measure("mzi_2x2_heater", c)
+    assert m["extinction_ratio_db"] == pytest.approx(
+        20 * math.log10(abs((r + 1) / (r - 1))), abs=1e-3
+    )
+    failed = {
+        q.name for q in check("mzi_2x2_heater", m, load_spec("mzi_2x2_heater")) if not q.passed
+    }
     assert failed == {"extinction_ratio_db"}
