@@ -44,8 +44,9 @@ format: $(STAMP_PY)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# the main job on the default scenario: chip, co-simulation, report (out/run-<time>/)
 demo: setup
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/opticloud demo
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/opticloud run
 
 test: setup lint
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup -q

@@ -9,8 +9,10 @@ from cosim.cli import (  # noqa: F401  (each module registers its commands)
     core,
     demo,
     drc,
+    generate,
     library,
     link,
+    run,
     sim,
     train,
 )

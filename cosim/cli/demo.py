@@ -1,9 +1,11 @@
-"""``opticloud demo``: the main job on the built-in default scenario.
+"""``opticloud demo``: the design-kit job, and the chip builders the main job reuses.
 
-Until the co-simulation lands this is the design-kit job: the library sheet GDS
-(every cell on one die), its PNG preview, the DRC report and the spec report, and the
-default OPU chip (``circuits.opu_chip``: a 4 x 4 microring weight bank with its fibre
-array and pads) with its PNG preview and DRC report.
+``opticloud demo`` writes the library sheet GDS (every cell on one die), its PNG
+preview, the DRC report and the spec report, and the default OPU chip
+(``circuits.opu_chip``: a 4 x 4 microring weight bank with its fibre array and pads)
+with its PNG preview and DRC report. ``make demo`` runs the main job, ``opticloud run``
+(:mod:`cosim.cli.run`), which builds and checks the scenario's chip with
+:func:`build_opu_outputs` and :func:`check_chip_specs` and then co-simulates it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from cosim.cli.app import EXIT_FAIL, app, console, fail_usage, private_dir_permissions
@@ -73,29 +76,34 @@ def build_library_outputs(folder: Path) -> dict:
     }
 
 
-def build_opu_outputs(folder: Path) -> dict:
-    """Write the default OPU chip's GDS, PNG and DRC report (.lyrdb/.json) into ``folder``."""
+def build_opu_outputs(
+    folder: Path, kind: str = "mrr", rows: int = 4, cols: int = 4, ui: Console = console
+) -> dict:
+    """Write a ``kind`` ``rows`` x ``cols`` OPU chip's GDS, PNG and DRC report (.lyrdb/.json)
+    into ``folder``; ``opu_cells`` lists the library cells the chip instantiates."""
+    import components
     from circuits.opu_chip import opu_chip
     from cosim.render import render_png
     from pdk.drc import run_drc
 
-    with console.status("building and routing the OPU chip ..."):
-        chip = opu_chip()
+    with ui.status("building and routing the OPU chip ..."):
+        chip = opu_chip(kind, rows, cols)
         gds = folder / "opu_chip.gds"
         chip.write_gds(gds)
     info = chip.info
-    console.print(
+    cells = sorted({chip.kcl[i].function_name for i in chip.called_cells()} & set(components.CELLS))
+    ui.print(
         f"[green]✓[/] OPU chip: {info['kind']} {info['rows']}x{info['cols']}, "
         f"{info['pads']} pads, {info['gratings']} grating couplers, "
         f"{info['die_width_um'] / 1e3:.2f} x {info['die_height_um'] / 1e3:.2f} mm"
     )
-    with console.status("rendering the OPU chip ..."):
+    with ui.status("rendering the OPU chip ..."):
         png = render_png(gds, folder / "opu_chip.png")
-    with console.status("running DRC on the OPU chip ..."):
+    with ui.status("running DRC on the OPU chip ..."):
         drc = run_drc(gds)
         drc.write_lyrdb(folder / "opu_chip.lyrdb")
         drc.write_json(folder / "opu_chip_drc.json")
-    console.print(
+    ui.print(
         f"[{'green' if drc.violations == 0 else 'red'}]✓[/] OPU chip DRC: "
         f"{drc.violations} violations"
     )
@@ -105,7 +113,20 @@ def build_opu_outputs(folder: Path) -> dict:
         "opu_drc": folder / "opu_chip.lyrdb",
         "opu_drc_json": folder / "opu_chip_drc.json",
         "opu_drc_violations": drc.violations,
+        "opu_cells": cells,
     }
+
+
+def check_chip_specs(cells: list[str], ui: Console = console) -> list[tuple[str, bool]]:
+    """Check the spec sheet of every library cell in ``cells``: [(cell, passed), ...]."""
+    from components.specs import verify_cell
+
+    with ui.status("checking the spec sheets of the chip's cells ..."):
+        results = [(name, verify_cell(name).passed) for name in cells]
+    failed = [name for name, ok in results if not ok]
+    colour = "green" if not failed else "red"
+    ui.print(f"[{colour}]✓[/] specs: {len(results) - len(failed)}/{len(results)} chip cells pass")
+    return results
 
 
 @app.command()
@@ -114,7 +135,7 @@ def demo(
         Path | None, typer.Option("--out", help="output folder (default: out/demo-<time>)")
     ] = None,
 ) -> None:
-    """Run the main job on the default scenario and print where the results are."""
+    """Build the design kit's library sheet and the default OPU chip, with their checks."""
     target = out or default_out_dir("demo")
     if target.exists() and any(target.iterdir()):
         fail_usage(f"--out {target} exists and is not empty")

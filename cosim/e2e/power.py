@@ -33,7 +33,7 @@ import numpy as np
 from cosim.control.hdl import RTL_SOURCES
 from cosim.control.host import CLK_HZ
 from cosim.e2e.pipeline import NodeRun, RunResult, network_config
-from cosim.e2e.scenario import Scenario
+from cosim.e2e.scenario import Scenario, ScenarioError
 from cosim.link.config import EdfaStage
 from cosim.network.budget import network_budget
 from cosim.network.topology import node_path, route
@@ -175,6 +175,25 @@ def edfa_output_powers_dbm(sc: Scenario) -> tuple[float, ...]:
     return tuple(10 * math.log10(w / 1e-3) for _, w in sorted(out_w.items()))
 
 
+def check_scenario(sc: Scenario) -> None:
+    """Refuse, before any simulation, a scenario the power model cannot count.
+
+    Raises :class:`~cosim.e2e.scenario.ScenarioError` naming the field and its value.
+    """
+    net = sc.network
+    ratio = net.transmitter.dac.sample_rate_gsps / net.grid.symbol_rate_gbd
+    if not 1.0 - 1e-9 <= ratio <= 16.0:
+        raise ScenarioError(
+            f"network.transmitter.dac.sample_rate_gsps = {net.transmitter.dac.sample_rate_gsps:g}:"
+            f" needs 1 to 16 samples per symbol at {net.grid.symbol_rate_gbd:g} GBd"
+        )
+    dbm = net.transmitter.laser.power_dbm
+    if not -40.0 <= dbm <= 30.0:
+        raise ScenarioError(
+            f"network.transmitter.laser.power_dbm = {dbm:g}: the power model covers -40 to 30 dBm"
+        )
+
+
 def power_system(
     sc: Scenario,
     result: RunResult,
@@ -226,6 +245,7 @@ def _library_bits(name: str) -> int:
 __all__ = [
     "RINGS_PER_CONTROLLER",
     "YosysMissingError",
+    "check_scenario",
     "control_synthesis",
     "controller_parameters",
     "edfa_output_powers_dbm",

@@ -273,11 +273,15 @@ def _one_line(err: ValidationError) -> str:
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
     """The scenario from YAML, merged key by key over the built-in default scenario
-    (lists replaced whole); the default scenario itself when ``path`` is None."""
+    (lists and the ``generative`` tenant map replaced whole); the default scenario
+    itself when ``path`` is None."""
     try:
         data = load_yaml(DEFAULT_SCENARIO)
         if path is not None:
-            data = _merge(data, load_yaml(path))
+            user = load_yaml(path)
+            data = _merge(data, user)
+            if "generative" in user:  # the tenants are a set: given, they replace
+                data["generative"] = user["generative"]
     except ConfigError as e:
         raise ScenarioError(str(e)) from None
     return validate_scenario(data)

@@ -119,3 +119,9 @@ def test_bad_scenario_names_the_field(tmp_path):
         load_scenario(bad)
     with pytest.raises(ScenarioError, match=r"network: awg\.channel_spacing_nm"):
         default_scenario().updated({"network.channels.spacing_ghz": 50.0})
+
+
+def test_a_scenario_file_replaces_the_tenants(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("generative:\n  edge_d: vae\n")
+    assert load_scenario(f).tenants == [("edge_d", "vae")]
