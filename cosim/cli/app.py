@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,23 @@ def _umask() -> int:
 def private_dir_permissions(path: Path) -> None:
     """Give a ``mkdtemp`` folder (0700) the permissions a normal folder would have."""
     path.chmod(0o777 & ~_umask())
+
+
+@contextmanager
+def staged_dir(target: Path) -> Iterator[Path]:
+    """A folder beside ``target`` that becomes ``target`` (empty or absent before) only
+    when the block succeeds; on any error it is removed, so no half-written output."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    private_dir_permissions(staging)
+    try:
+        yield staging
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
 
 
 def write_json(path: str | Path, data: Any) -> Path:

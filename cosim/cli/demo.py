@@ -10,8 +10,6 @@ with its PNG preview and DRC report. ``make demo`` runs the main job, ``opticlou
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cosim.cli.app import EXIT_FAIL, app, console, fail_usage, private_dir_permissions
+from cosim.cli.app import EXIT_FAIL, app, console, fail_usage, staged_dir
 
 
 def default_out_dir(kind: str) -> Path:
@@ -139,18 +137,9 @@ def demo(
     target = out or default_out_dir("demo")
     if target.exists() and any(target.iterdir()):
         fail_usage(f"--out {target} exists and is not empty")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    private_dir_permissions(staging)
-    try:
+    with staged_dir(target) as staging:
         result = build_library_outputs(staging)
         result.update(build_opu_outputs(staging))
-        if target.exists():
-            target.rmdir()
-        staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     table = Table(title=f"results in {target}")
     table.add_column("what")
     table.add_column("file")

@@ -48,8 +48,6 @@ DAC/ADC bits; the Pareto front of mW/TOPS against ENOB) with a progress bar and 
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,7 +66,7 @@ from cosim.cli.app import (
     err_console,
     fail_usage,
     print_json,
-    private_dir_permissions,
+    staged_dir,
     write_json,
 )
 
@@ -97,22 +95,6 @@ def _target(out: Path | None, kind: str) -> Path:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         fail_usage(f"--out = {target}: exists and is not an empty folder")
     return target
-
-
-@contextmanager
-def _staging(target: Path) -> Iterator[Path]:
-    """A private folder beside ``target``, renamed to it only when the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    private_dir_permissions(staging)
-    try:
-        yield staging
-        if target.exists():
-            target.rmdir()
-        staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
 
 
 class Stages:
@@ -192,7 +174,7 @@ def run(
     t0 = time.perf_counter()
     with stages.stage("control logic (Yosys)"):
         synthesis = _synthesis(len(sc.edge_nodes))
-    with _staging(target) as folder:
+    with staged_dir(target) as folder:
         t_chip = time.perf_counter()
         chip = _build_chip(sc, folder, ui)
         stages.times["chip"] = time.perf_counter() - t_chip
@@ -293,7 +275,7 @@ def sweep(
         TimeElapsedColumn(),
         TextColumn("{task.fields[step]}"),
     )
-    with _staging(target) as folder:
+    with staged_dir(target) as folder:
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("sweep", total=None, step="")
 
