@@ -44,3 +44,18 @@ def test_an_ideal_tenant_reproduces_the_digital_images():
     assert abs(tenants[0].result.optical - tenants[0].result.digital).max() <= 1e-6
     section = generative_section(tenants, None, None)
     assert section.title == "generative AI" and len(section.items) == 3
+
+
+def test_image_quality_falls_as_the_optical_power_shrinks():
+    """Through the scenario itself: lower laser power -> more receiver noise measured on the
+    waveform run -> lower PSNR of the same GAN images (receiver noise only, ideal core)."""
+    from cosim.e2e.tenants import backend_settings
+    from cosim.workloads.generate import generate
+
+    base = _scenario().updated({"impairments.tia_noise": True, "impairments.shot_noise": True})
+    psnr = []
+    for dbm in (6.0, 0.0, -6.0):
+        sc = base.updated({"network.transmitter.laser.power_dbm": dbm})
+        settings = backend_settings(sc, "edge_b")
+        psnr.append(generate("gan", settings, n=4, seed=0).metrics["psnr_db"])
+    assert psnr[0] > psnr[1] > psnr[2], psnr
