@@ -35,9 +35,10 @@ complete or not at all. Exit code 1 when the chip fails DRC or a spec; 2 for bad
                     accuracy_digital, accuracy_optical, images_per_s, effective_tops,
                     energy_per_image_j, images_per_s_with_programming}} (with
                     ``--generative``, the default; :mod:`cosim.e2e.generative`)
-``distance``        the first tenant's model with all fibre lengths x0.5, x1, x2:
-                    rows of scale, network_km, received_power_dbm, sigma_fs, psnr_db,
-                    ssim, accuracy_optical, fid_optical
+``quality_sweeps``  the first tenant's model against one parameter at a time
+                    ({fibre_scale, laser_power_dbm, adc_bits, kind}: rows of the
+                    value, network_km, received_power_dbm, sigma_fs, psnr_db, ssim,
+                    accuracy_optical, fid_optical)
 ==================  =============================================================
 
 ``opticloud sweep [--scenario FILE] [--out DIR] [--quick]`` runs the sweeps of
@@ -155,7 +156,7 @@ def run(
         bool,
         typer.Option(
             "--generative/--no-generative",
-            help="run every tenant's image generator on its OPU, and one against distance",
+            help="run every tenant's image generator on its OPU; sweep the first one's quality",
         ),
     ] = True,
     images: Annotated[int, typer.Option("--images", help="images per tenant (>= 2)")] = 64,
@@ -187,7 +188,7 @@ def run(
         if generative and sc.tenants:
             from cosim.e2e.generative import (
                 generative_section,
-                quality_vs_distance,
+                quality_sweeps,
                 run_tenants,
                 tenant_metrics,
             )
@@ -195,10 +196,10 @@ def run(
             with stages.stage("generative AI: every tenant on its OPU") as say:
                 tenants = run_tenants(sc, result, n=images, progress=say)
             model = tenants[0].model
-            with stages.stage(f"generative AI: {model} against fibre length") as say:
-                distance = quality_vs_distance(sc, model, n=images, progress=say)
-            extra.append(generative_section(tenants, distance, model))
-            tenant_figures = {"tenants": tenant_metrics(tenants), "distance": distance}
+            with stages.stage(f"generative AI: {model} quality sweeps") as say:
+                sweeps = quality_sweeps(sc, model, n=images, progress=say)
+            extra.append(generative_section(tenants, sweeps, model))
+            tenant_figures = {"tenants": tenant_metrics(tenants), "quality_sweeps": sweeps}
         with stages.stage("report"):
             versions = tool_versions()
             metrics = run_metrics(analysis, chip["drc_violations"] if chip else None, versions)

@@ -8,7 +8,8 @@ so AWG/ROADM crosstalk between tenants is in it), and its generator runs through
 :func:`cosim.workloads.generate.generate`. Reported per tenant: image quality against
 the digital model, images/s of the modelled hardware, TOPS used, energy per image; and
 the quality of one generator against fibre length (all links scaled, launch power
-fixed), each point a fresh waveform run.
+fixed), laser power, ADC bits and core kind, one at a time, each point a fresh
+waveform run.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from cosim.reports.html import Figure, Section, Table, Text
 from cosim.workloads.generate import GenerateResult, generate
 
 Progress = Callable[[str], None]
-DISTANCE_SCALES = (0.5, 1.0, 2.0)  # x every link length of the scenario
 
 
 @dataclass
@@ -59,33 +59,61 @@ def run_tenants(
     return out
 
 
-def quality_vs_distance(
+QUALITY_SWEEPS: dict[str, tuple[Any, ...]] = {
+    "fibre_scale": (0.5, 1.0, 2.0),  # x every link length, launch power fixed
+    "laser_power_dbm": (0.0, 5.0, 10.0),
+    "adc_bits": (4, 6, 8),
+    "kind": ("mrr", "mzi"),  # the weight-bank cores (clements programs too slowly here)
+}
+
+
+def sweep_point(sc: Scenario, axis: str, v: Any) -> Scenario:
+    """The scenario with one quality-sweep axis set to ``v``."""
+    if axis == "fibre_scale":
+        return scaled_links(sc, float(v))
+    if axis == "adc_bits":  # the converter keeps its loss of effective bits
+        adc = sc.network.receiver.adc
+        loss = (adc.bits - adc.enob) if adc.bits is not None and adc.enob is not None else 0
+        enob = None if adc.enob is None else max(v - loss, 1.0)
+        return sc.updated({"network.receiver.adc.bits": v, "network.receiver.adc.enob": enob})
+    path = {
+        "laser_power_dbm": "network.transmitter.laser.power_dbm",
+        "kind": "opu.kind",
+    }[axis]
+    return sc.updated({path: v})
+
+
+def quality_sweeps(
     sc: Scenario,
     model: str,
-    scales: Sequence[float] = DISTANCE_SCALES,
+    sweeps: dict[str, Sequence[Any]] | None = None,
     n: int = 64,
     progress: Progress | None = None,
-) -> list[dict[str, Any]]:
-    """``model`` on its tenant's OPU with all fibre lengths scaled: one row per scale."""
+) -> dict[str, list[dict[str, Any]]]:
+    """``model`` on its tenant's OPU against each axis of ``sweeps`` (default
+    :data:`QUALITY_SWEEPS`), the others at the scenario's values; every point is a
+    fresh waveform run of the changed scenario and the same latents."""
     say = progress or (lambda _m: None)
     node = next(nd for nd, m in sc.tenants if m == model)
-    rows = []
-    for f in scales:
-        say(f"generative: {model}, fibre x{f:g}")
-        s = scaled_links(sc, f)
-        settings = backend_settings(s, node)
-        m = generate(model, settings, n=n, seed=sc.seed).metrics
-        km = sum(link.length_km for link in s.network.links)
-        rows.append(
-            {
-                "scale": f,
-                "network_km": km,
-                "received_power_dbm": settings["received_power_dbm"],
-                "sigma_fs": settings["sigma_fs"],
-            }
-            | {k: m[k] for k in ("psnr_db", "ssim", "accuracy_optical", "fid_optical")}
-        )
-    return rows
+    out: dict[str, list[dict[str, Any]]] = {}
+    for axis, values in (sweeps or QUALITY_SWEEPS).items():
+        rows = []
+        for v in values:
+            say(f"generative: {model}, {axis} = {v}")
+            s = sweep_point(sc, axis, v)
+            settings = backend_settings(s, node)
+            m = generate(model, settings, n=n, seed=sc.seed).metrics
+            rows.append(
+                {
+                    axis: v,
+                    "network_km": sum(link.length_km for link in s.network.links),
+                    "received_power_dbm": settings["received_power_dbm"],
+                    "sigma_fs": settings["sigma_fs"],
+                }
+                | {k: m[k] for k in ("psnr_db", "ssim", "accuracy_optical", "fid_optical")}
+            )
+        out[axis] = rows
+    return out
 
 
 def _grid_figure(t: TenantResult, k: int = 16) -> MplFigure:
@@ -105,17 +133,27 @@ def _grid_figure(t: TenantResult, k: int = 16) -> MplFigure:
     return fig
 
 
-def _distance_figure(model: str, rows: list[dict[str, Any]]) -> MplFigure:
-    fig = MplFigure(figsize=(6.4, 2.6), layout="constrained")
-    a, b = fig.subplots(1, 2)
-    km = [r["network_km"] for r in rows]
-    a.plot(km, [r["psnr_db"] for r in rows], "o-")
-    a.set_xlabel("total fibre in the network (km)")
-    a.set_ylabel("PSNR optical vs digital (dB)")
-    b.plot(km, [100 * r["accuracy_optical"] for r in rows], "o-", label="optical")
-    b.set_xlabel("total fibre in the network (km)")
-    b.set_ylabel("classifier accuracy (%)")
-    fig.suptitle(f"{model}: quality vs fibre length (launch power fixed)", fontsize=9)
+def _sweeps_figure(model: str, sweeps: dict[str, list[dict[str, Any]]]) -> MplFigure:
+    fig = MplFigure(figsize=(2.3 * len(sweeps) + 0.6, 4.2), layout="constrained")
+    axes = fig.subplots(2, len(sweeps), squeeze=False)
+    labels = {
+        "fibre_scale": "total fibre in the network (km)",
+        "laser_power_dbm": "laser power (dBm)",
+        "adc_bits": "ADC bits",
+        "kind": "core kind",
+    }
+    for col, (axis, rows) in enumerate(sweeps.items()):
+        x = [r["network_km"] if axis == "fibre_scale" else r[axis] for r in rows]
+        if axis == "kind":
+            x = list(range(len(rows)))
+            for ax in axes[:, col]:
+                ax.set_xticks(x, [r[axis] for r in rows])
+        axes[0, col].plot(x, [r["psnr_db"] for r in rows], "o-")
+        axes[1, col].plot(x, [100 * r["accuracy_optical"] for r in rows], "o-")
+        axes[1, col].set_xlabel(labels.get(axis, axis))
+    axes[0, 0].set_ylabel("PSNR optical vs digital (dB)")
+    axes[1, 0].set_ylabel("classifier accuracy (%)")
+    fig.suptitle(f"{model}: image quality against one parameter at a time", fontsize=9)
     return fig
 
 
@@ -132,9 +170,11 @@ def tenant_metrics(tenants: list[TenantResult]) -> dict[str, Any]:
 
 
 def generative_section(
-    tenants: list[TenantResult], distance: list[dict[str, Any]] | None, model: str | None
+    tenants: list[TenantResult],
+    sweeps: dict[str, list[dict[str, Any]]] | None,
+    model: str | None,
 ) -> Section:
-    """The report section: tenant table, image grids, quality vs distance."""
+    """The report section: tenant table, image grids, quality sweeps."""
     table = Table(
         "tenants",
         [
@@ -183,13 +223,10 @@ def generative_section(
         table,
     ]
     items += [Figure(f"{t.model} images", _grid_figure(t)) for t in tenants]
-    if distance and model:
-        items.append(Figure(f"{model} vs distance", _distance_figure(model, distance)))
-        items.append(
-            Table(
-                f"{model} vs distance",
-                list(distance[0]),
-                [[r[k] for k in distance[0]] for r in distance],
+    if sweeps and model:
+        items.append(Figure(f"{model} quality sweeps", _sweeps_figure(model, sweeps)))
+        for axis, rows in sweeps.items():
+            items.append(
+                Table(f"{model} against {axis}", list(rows[0]), [list(r.values()) for r in rows])
             )
-        )
     return Section("generative AI", items)

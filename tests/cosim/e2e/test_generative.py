@@ -59,3 +59,17 @@ def test_image_quality_falls_as_the_optical_power_shrinks():
         settings = backend_settings(sc, "edge_b")
         psnr.append(generate("gan", settings, n=4, seed=0).metrics["psnr_db"])
     assert psnr[0] > psnr[1] > psnr[2], psnr
+
+
+def test_quality_sweeps_follow_the_adc_resolution():
+    """Coarser ADC -> worse images; the section draws one panel pair per axis."""
+    from cosim.e2e.generative import quality_sweeps
+
+    sc = _scenario().updated({"impairments.adc": True})
+    sweeps = quality_sweeps(sc, "gan", {"adc_bits": (4, 8)}, n=4)
+    rows = sweeps["adc_bits"]
+    assert [r["adc_bits"] for r in rows] == [4, 8]
+    assert rows[0]["psnr_db"] < rows[1]["psnr_db"]
+    tenants = run_tenants(sc, run_scenario(sc), n=4)
+    section = generative_section(tenants, sweeps, "gan")
+    assert len(section.items) == 5  # text, table, grid, sweep figure, one table per axis
