@@ -169,7 +169,7 @@ def run(
     ui = err_console if json_out else console
     from cosim.e2e.pipeline import run_scenario
     from cosim.e2e.report import analyse, run_metrics, run_sections
-    from cosim.reports.html import tool_versions, write_report
+    from cosim.report_page import tool_versions, write_report
 
     stages = Stages(ui)
     t0 = time.perf_counter()

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure as MplFigure
 from cosim.e2e.pipeline import RunResult
 from cosim.e2e.scenario import Scenario
 from cosim.e2e.tenants import backend_settings, remember
-from cosim.reports.html import Figure, Section, Table, Text
+from cosim.report_page import Figure, Section, Table, Text
 from cosim.workloads.generate import GenerateResult, generate
 
 Progress = Callable[[str], None]

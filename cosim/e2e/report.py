@@ -5,7 +5,7 @@ report shows: the fidelity of ``Y`` against ``W X`` (:mod:`cosim.e2e.metrics`), 
 closed-form noise budget of every node (:mod:`cosim.e2e.analytic`) and the electrical
 power of the run (:mod:`cosim.e2e.power`, :mod:`cosim.power`). :func:`run_metrics` is
 the machine-readable summary (``metrics.json``, keys in :data:`METRIC_KEYS`);
-:func:`run_sections` the page (:mod:`cosim.reports.html`).
+:func:`run_sections` the page (:mod:`cosim.report_page`).
 
 Pooled figures treat every node's outputs alike: the pooled analytic ENOB uses the
 range of all ideal outputs and the mean of the nodes' noise variances, as the pooled
@@ -36,7 +36,7 @@ from cosim.e2e.scenario import Scenario
 from cosim.power.budget import BOUNDARIES, BOUNDARY_TEXT, PowerBreakdown, power_breakdown
 from cosim.power.references import H100_INT8, XING_2025
 from cosim.power.system import PowerSystem
-from cosim.reports.html import Code, Figure, Section, Table, Text
+from cosim.report_page import Code, Figure, Section, Table, Text
 
 METRIC_KEYS = (
     "enob",

@@ -399,7 +399,7 @@ def write_outputs(r: SweepResult, folder: Path) -> dict[str, Path]:
     import json
 
     from cosim.power.plots import pareto_figure
-    from cosim.reports.html import Figure, Section, Table, Text, tool_versions, write_report
+    from cosim.report_page import Figure, Section, Table, Text, tool_versions, write_report
 
     folder = Path(folder)
     record = sweep_record(r)

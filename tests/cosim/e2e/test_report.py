@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from cosim.e2e import report as rp
 from cosim.e2e.pipeline import run_scenario
 from cosim.e2e.scenario import load_scenario
-from cosim.reports.html import write_report
+from cosim.report_page import write_report
 
 pytestmark = pytest.mark.xdist_group("e2e")
 

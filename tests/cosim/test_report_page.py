@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cosim.reports import (
+from cosim.report_page import (
     Code,
     Figure,
     Section,
