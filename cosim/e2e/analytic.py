@@ -38,10 +38,12 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.constants import elementary_charge
 
+from cosim.e2e.opu import readout
 from cosim.e2e.pipeline import NodeRun, network_config
 from cosim.e2e.scenario import Scenario
 from cosim.link.filters import first_order_lowpass, gaussian_lowpass, noise_bandwidth_on_grid
-from cosim.link.transmitter import drive_voltage
+from cosim.link.transmitter import TxParams, drive_voltage
+from cosim.network.topology import NetworkConfig
 
 _drive_voltage = jax.jit(drive_voltage, static_argnums=2)
 
@@ -62,8 +64,7 @@ class NoiseBudget:
         return math.log2(self.range / (math.sqrt(12) * max(self.sigma, 1e-300)))
 
 
-def _bandwidths(sc: Scenario) -> tuple[float, float]:
-    cfg = network_config(sc)
+def _bandwidths(cfg: NetworkConfig) -> tuple[float, float]:
     grid = cfg.grid.grid()
     rx = cfg.receiver.params()
     f = jnp.asarray(grid.frequencies())
@@ -75,10 +76,8 @@ def _bandwidths(sc: Scenario) -> tuple[float, float]:
     )
 
 
-def _dac_variance(sc: Scenario, x: np.ndarray, nu: np.ndarray) -> np.ndarray:
+def _dac_variance(tx: TxParams, x: np.ndarray, nu: np.ndarray) -> np.ndarray:
     """var of the sent value per channel and symbol from drive-voltage quantisation."""
-    cfg = network_config(sc)
-    tx = cfg.transmitter.params(1.0)
     if tx.dac_bits is None:
         return np.zeros_like(x)
     ideal = tx.__class__(**{**tx.__dict__, "dac_bits": None})
@@ -95,10 +94,10 @@ def analytic_enob(run: NodeRun, sc: Scenario) -> NoiseBudget:
     cfg = network_config(sc)
     rx = cfg.receiver.params()
     tx = cfg.transmitter.params(1.0)
-    b_pd, b_tia = _bandwidths(sc)
+    b_pd, b_tia = _bandwidths(cfg)
     q = elementary_charge
     r = rx.responsivity
-    a_min = float(np.min(run.channel_gain * (run.levels_hi_w - run.levels_lo_w)))
+    a_min = float(run.swing_w.min())
     nu = np.array([cfg.frequency_hz(k) for k in cfg.node(run.node).channels])
     rin = tx.rin or 0.0
     s_ase = (
@@ -133,11 +132,8 @@ def analytic_enob(run: NodeRun, sc: Scenario) -> NoiseBudget:
                 (2 * r**2 * (h**2 @ s_ase**2) * (2 * b_opt - b_pd) * b_pd)[:, None], batch, 1
             ),
         }
-        ro_gain = sc.network.receiver.adc.agc_target
         if rx.adc_bits is not None:
-            g = (ro_gain or 1.0) * 0.5 * rx.full_scale / (rx.transimpedance * tile.i_max)
-            if ro_gain is None:
-                g = np.ones_like(tile.i_max)
+            g = readout(rx, tile.i_max, cfg.receiver.adc.agc_target).gain
             lsb = rx.full_scale / (2**rx.adc_bits - 1)
             extra = 4.0 ** (rx.adc_bits - rx.adc_enob) if rx.adc_enob else 1.0
             adc_i = (lsb**2 / 12) * extra / (g * rx.transimpedance) ** 2
@@ -146,7 +142,7 @@ def analytic_enob(run: NodeRun, sc: Scenario) -> NoiseBudget:
         n_out = min(sc.rows, run.W.shape[0] - tile.r0)
         for k, val in v.items():
             var_rows[k][tile.r0 : tile.r0 + n_out] += (val / scale[:, None])[:n_out]
-        var_x = _dac_variance(sc, xs, nu)
+        var_x = _dac_variance(tx, xs, nu)
         w = run.W[tile.r0 : tile.r0 + n_out, tile.c0 : tile.c0 + cols]
         var_rows["dac"][tile.r0 : tile.r0 + n_out] += w**2 @ var_x[: w.shape[1]]
     terms = {k: float(np.mean(val)) for k, val in var_rows.items()}

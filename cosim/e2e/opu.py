@@ -128,12 +128,6 @@ def detector_response(
     return resp
 
 
-def channel_spacing_hz(core: OpticalCore) -> float:
-    """Carrier spacing of the core's channels (Hz)."""
-    nu = speed_of_light / (np.asarray(core.wavelengths, float) * 1e-6)
-    return float(np.mean(np.abs(np.diff(nu)))) if nu.size > 1 else 0.0
-
-
 # --------------------------------------------------------------------------- detection
 @jax.jit
 def detector_powers(ex, ey, p_inc, h):

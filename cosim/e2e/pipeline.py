@@ -147,15 +147,14 @@ class NodeRun:
         return self.W @ self.X
 
     @property
-    def heater_powers_mw(self) -> np.ndarray:
-        """Holding power of every heater over all tiles' programs (mW)."""
-        out = []
-        for t in self.tiles:
-            s = t.settings
-            for name in ("powers_mw", "power_top", "power_bottom"):
-                if hasattr(s, name):
-                    out.append(np.ravel(np.asarray(getattr(s, name), float)))
-        return np.concatenate(out) if out else np.zeros(0)
+    def swing_w(self) -> np.ndarray:
+        """(cols,) value swing a_j = g_j (P_hi - P_lo)_j at the OPU port (W)."""
+        return self.channel_gain * (self.levels_hi_w - self.levels_lo_w)
+
+    @property
+    def equalise(self) -> np.ndarray:
+        """(cols,) column factors a_min / a_j programmed into the weights."""
+        return self.swing_w.min() / self.swing_w
 
 
 @dataclass
@@ -235,8 +234,6 @@ def run_scenario(sc: Scenario, progress: Progress | None = None) -> RunResult:
         g = centre.gain[rows_idx]
         lo = np.asarray(centre.levels.lo)[rows_idx]
         hi = np.asarray(centre.levels.hi)[rows_idx]
-        swing = g * (hi - lo)
-        equalise = swing.min() / swing
         fld = _node_field(centre, rows_idx)
         W, X = work[node.name]
         ni = sc.nonidealities()
@@ -256,6 +253,7 @@ def run_scenario(sc: Scenario, progress: Progress | None = None) -> RunResult:
             / (2 * OSNR_REFERENCE_BANDWIDTH),
             nonideal=ni,
         )
+        equalise, a_min = run.equalise, run.swing_w.min()
         b = X.shape[1]
         for r0 in range(0, W.shape[0], sc.rows):
             for slot, c0 in enumerate(range(0, W.shape[1], sc.cols)):
@@ -275,7 +273,7 @@ def run_scenario(sc: Scenario, progress: Progress | None = None) -> RunResult:
                 current = balanced_currents(fld, resp.h, resp.sign, ro, k_tile, grid)
                 offset = target @ (g * lo)
                 y = current / (rx.responsivity * resp.norm[:, None]) - offset[:, None]
-                y = y / swing.min()
+                y = y / a_min
                 seg = y[:, slot * b : (slot + 1) * b]
                 n_out = part.shape[0]
                 run.Y[r0 : r0 + n_out] += seg[:n_out]

@@ -46,8 +46,7 @@ def _run(sc: Scenario) -> RunResult:
 def static_error(run: NodeRun) -> np.ndarray:
     """Error of the programmed weights alone: (W_realised - W) X over the run's tiles."""
     err = np.zeros_like(run.Y)
-    swing = run.channel_gain * (run.levels_hi_w - run.levels_lo_w)
-    equalise = swing.min() / swing
+    equalise = run.equalise
     for t in run.tiles:
         realised = t.response.balanced_matrix() / equalise[None, :]
         target = t.target / equalise[None, :]
