@@ -38,6 +38,7 @@ from cosim.control.params import value
 
 Q_E = 1.602176634e-19  # C
 K_B = 1.380649e-23  # J/K
+HEATER_DAC_BITS = 16  # the board's heater DAC, TI DAC8568 (cosim/control/dac8568.py)
 
 
 def add_drop_ring(
@@ -112,7 +113,7 @@ class PlantParams:
     bandwidth_mhz: float
     rin_db_hz: float
     temperature_k: float
-    dac_bits: int = 16
+    dac_bits: int = HEATER_DAC_BITS
     adc_bits: int = 12
 
     @classmethod
@@ -120,7 +121,7 @@ class PlantParams:
         cls,
         n_rings: int,
         ring: dict[str, float] | None = None,
-        dac_bits: int = 16,
+        dac_bits: int = HEATER_DAC_BITS,
         adc_bits: int = 12,
     ) -> PlantParams:
         """Plant parameters from ``pdk/device_params.yaml`` and, for the ring, the circuit

@@ -24,11 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from circuits.core import NonIdealities
 from circuits.cores import CoreSizeError, UnknownCoreError, core_kind, mrr_spacing_ghz
+from cosim.control.plant import HEATER_DAC_BITS
 from cosim.link.config import ConfigError, format_validation_error, load_yaml
 from cosim.network.topology import DEFAULT_TOPOLOGY, NetworkConfig
 
 DEFAULT_SCENARIO = Path(__file__).with_name("default_scenario.yaml")
-HEATER_DAC_BITS = 16  # the control board's heater DAC (cosim.control.plant, DAC8568: 16 bit)
 GENERATORS = ("gan", "vae", "diffusion")
 
 
